@@ -1,0 +1,63 @@
+#pragma once
+// libtorch executor: a torch::nn::Module built from a NetGraph.
+//
+// Parameters are registered in nested modules that follow the node names, so
+// a conv node "cells.3.edge_2_1.conv" owns "cells.3.edge_2_1.conv.weight".
+// forward() runs live nodes in topological order; an optional observer sees
+// every node's output tensor (proxies use it to read activations, call
+// retain_grad(), or replace nothing -- observers must not modify tensors).
+//
+// Determinism: reset_parameters(seed) re-initialises every parameter from a
+// private generator (PyTorch's default schemes), so scoring in parallel
+// workers never touches the global torch RNG.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "zcnas/spaces/netgraph.hpp"
+
+namespace zcnas::spaces {
+
+class TorchNetImpl : public torch::nn::Module {
+ public:
+  explicit TorchNetImpl(NetGraph graph, std::uint64_t seed = 0);
+
+  using Observer = std::function<void(NodeId, const Node&, const torch::Tensor& output)>;
+  torch::Tensor forward(const torch::Tensor& x) { return forward(x, nullptr); }
+  torch::Tensor forward(const torch::Tensor& x, const Observer& observe);
+
+  const NetGraph& graph() const { return graph_; }
+
+  // PyTorch default initialisation from a private generator: conv/linear weights
+  // kaiming_uniform(a=sqrt(5)) (bound 1/sqrt(fan_in)), biases U(-1/sqrt(fan_in), ..),
+  // batchnorm weight 1, bias 0, running stats reset.
+  void reset_parameters(std::uint64_t seed);
+
+  // The module owning a node's parameters (conv, linear, batchnorm), or nullptr.
+  torch::nn::Module* node_module(NodeId id) const { return node_modules_[id].get(); }
+  // Weight tensor of a conv/linear node, undefined tensor otherwise.
+  torch::Tensor node_weight(NodeId id) const;
+  // Ids of nodes that own a weight (conv, conv-transpose, linear), in order.
+  const std::vector<NodeId>& weighted_nodes() const { return weighted_; }
+
+ private:
+  NetGraph graph_;
+  std::vector<bool> live_;
+  std::vector<std::shared_ptr<torch::nn::Module>> node_modules_;
+  std::vector<NodeId> weighted_;
+  struct Typed {  // typed handles: Module is a virtual base, so no static_cast down
+    torch::nn::Conv2d conv{nullptr};
+    torch::nn::ConvTranspose2d convt{nullptr};
+    torch::nn::Linear linear{nullptr};
+    torch::nn::BatchNorm2d bn{nullptr};
+  };
+  std::vector<Typed> typed_;
+};
+TORCH_MODULE(TorchNet);
+
+// Input shape with a batch dimension in front.
+std::vector<std::int64_t> batched(const Shape& s, std::int64_t batch);
+
+}  // namespace zcnas::spaces

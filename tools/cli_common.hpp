@@ -1,0 +1,53 @@
+#pragma once
+// Shared pieces of the `zcnas` CLI: global options, the subcommand registry,
+// and output helpers. Each subcommand lives in commands/<name>.cpp and adds
+// itself with ZCNAS_COMMAND(setup_function).
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace zcnas::cli {
+
+struct GlobalOptions {
+  std::string db;            // --db (empty: ZCNAS_DB, config, default path)
+  bool json = false;         // --json: machine output on stdout, logs on stderr
+  int threads = 0;           // --threads (0: all cores)
+  std::uint64_t seed = 0;    // --seed
+  bool seed_set = false;
+  bool verbose = false;
+};
+
+GlobalOptions& globals();
+
+// Resolved database path: --db > ZCNAS_DB > config `database:` (passed in) > default
+// ~/.local/share/zcnas/zcnas.db (XDG_DATA_HOME respected).
+std::string database_path(const std::string& config_database = {});
+
+// Repository-relative default for the benchmark data (../shared/benchdata), with
+// ZCNAS_BENCHDATA overriding; empty when none is found.
+std::string default_benchdata_dir();
+
+// Adds the global options to an app or subcommand (so they work before or after it).
+void add_global_options(CLI::App& app);
+
+using Setup = std::function<void(CLI::App& root)>;
+struct CommandRegistrar {
+  explicit CommandRegistrar(Setup s);
+};
+std::vector<Setup>& command_setups();
+
+// Output: JSON to stdout when --json, otherwise the readable text.
+void emit(const nlohmann::json& j, const std::string& human);
+
+// A simple aligned text table for human output.
+std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
+std::string fmt_num(double v, int precision = 4);
+
+}  // namespace zcnas::cli
+
+#define ZCNAS_CLI_CONCAT2(a, b) a##b
+#define ZCNAS_CLI_CONCAT(a, b) ZCNAS_CLI_CONCAT2(a, b)
+#define ZCNAS_COMMAND(fn) static ::zcnas::cli::CommandRegistrar ZCNAS_CLI_CONCAT(zcnas_cmd_, __LINE__)(fn)
