@@ -73,6 +73,9 @@ struct ArchInfo {
   std::int64_t id = 0;
   std::string space, key;
   std::optional<std::string> canonical, struct_hash;
+  // The benchmark's own description of the arch, as imported: NB201/TNB arch_str,
+  // transformer fields as normalised JSON (see encoding.hpp). Absent when unknown.
+  std::optional<std::string> encoding;
 };
 
 struct RunRecord {
@@ -119,6 +122,9 @@ class Database {
   std::optional<ArchInfo> arch(std::string_view space, std::string_view key);
   // Looks an arch up by its canonical string (filled by fill_canonical).
   std::optional<ArchInfo> arch_by_canonical(std::string_view space, std::string_view canonical);
+  // Looks an arch up by its imported encoding (exact text).
+  std::optional<ArchInfo> arch_by_encoding(std::string_view space, std::string_view encoding);
+  void set_arch_encoding(std::string_view space, std::string_view key, std::string_view encoding);
   void set_arch_forms(std::string_view space, std::string_view key, const ArchForms& forms);
   // Calls fn(key) for every arch of `space` and stores the returned forms (nullopt:
   // leave that arch alone), in one transaction. Returns the number of rows changed.
