@@ -1,0 +1,73 @@
+// Dextr (Asthana, Conrad, Ortmanns, Belagiannis, "Dextr: Zero-Shot Neural
+// Architecture Search with Singular Value Decomposition and Extrinsic
+// Curvature", TMLR 2025; code github.com/rohanasthana/Dextr).
+//
+//   S = log(1 + sum over layers of sigma_min / sigma_max of the layer's feature
+//       map of ONE sample reshaped to channels x (H*W))
+//   K = log(1 + kappa), kappa the extrinsic curvature (Poole et al. 2016) of the
+//       network output along the input-space circle r (u cos t + v sin t),
+//       averaged over `points` equispaced t
+//   Dextr = S K / (S + K)
+// Label-free. Where the reference code differs, and what we chose: docs/proxies.md.
+#include <cmath>
+
+#include "zcnas/proxies/context.hpp"
+#include "zcnas/proxies/label_free.hpp"
+#include "zcnas/proxies/registry.hpp"
+
+namespace zcnas::proxies {
+namespace {
+
+class Dextr final : public Proxy {
+ public:
+  explicit Dextr(const nlohmann::json& s)
+      : layers_(label_free::parse_layer_set(setting<std::string>("dextr", s, "layers", "all"))),
+        points_(setting<int>("dextr", s, "points", 8)),
+        radius_scale_(setting<double>("dextr", s, "radius_scale", 1.0)) {
+    if (points_ < 1) throw Error("proxy dextr", "setting 'points' must be >= 1, got " + std::to_string(points_));
+    if (!(radius_scale_ > 0)) throw Error("proxy dextr", "setting 'radius_scale' must be > 0");
+  }
+
+  ProxyInfo info() const override {
+    ProxyInfo i;
+    i.name = "dextr";
+    i.version = 1;
+    i.description = "Dextr (Asthana et al. TMLR 2025): harmonic combination of log(1+sum inverse condition numbers) and log(1+output curvature)";
+    i.needs_data = true;  // one sample for S; the curvature circle is synthetic
+    i.needs_labels = false;
+    i.needs_grad = true;  // the curvature differentiates the output twice
+    i.float64 = true;     // SVD and the curvature pass run in float64
+    return i;
+  }
+
+  nlohmann::json settings() const override {
+    return {{"layers", label_free::to_string(layers_)}, {"points", points_}, {"radius_scale", radius_scale_}};
+  }
+
+  double score(ProxyContext& ctx) const override {
+    double svd_sum = 0.0;
+    for (const auto& m : label_free::shared_sample_maps(ctx, layers_)) svd_sum += label_free::inverse_condition(m);
+    auto net = ctx.fresh_net(torch::kFloat64);
+    const auto& shape = ctx.graph().input_shape();
+    auto [u, v] = label_free::orthonormal_pair(shape, ctx.generator("dextr.circle"), torch::kFloat64);
+    double dim = 1;
+    for (auto d : shape) dim *= static_cast<double>(d);
+    const double radius = radius_scale_ * std::sqrt(dim);
+    const auto kappa = label_free::extrinsic_curvature(net, u.to(ctx.device()), v.to(ctx.device()), radius, points_);
+    return label_free::dextr_combine(svd_sum, kappa.mean);
+  }
+
+ private:
+  label_free::LayerSet layers_;
+  int points_;
+  double radius_scale_;
+};
+
+}  // namespace
+
+ProxyPtr make_dextr(const nlohmann::json& settings) {
+  check_settings("dextr", settings, {"layers", "points", "radius_scale"});
+  return std::make_shared<Dextr>(settings);
+}
+
+}  // namespace zcnas::proxies

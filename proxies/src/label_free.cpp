@@ -1,0 +1,206 @@
+// Numerical cores of Dextr, MeCo and Zen (see label_free.hpp, docs/proxies.md).
+#include "zcnas/proxies/label_free.hpp"
+
+#include <cmath>
+#include <numbers>
+
+#include "zcnas/common/error.hpp"
+#include "zcnas/proxies/context.hpp"
+
+namespace zcnas::proxies::label_free {
+
+using spaces::Node;
+using spaces::NodeId;
+using spaces::OpKind;
+
+LayerSet parse_layer_set(const std::string& s) {
+  if (s == "conv") return LayerSet::Conv;
+  if (s == "all") return LayerSet::All;
+  throw Error("proxy setting layers=\"" + s + "\"", "unknown layer set", "use \"conv\" or \"all\"");
+}
+
+std::string to_string(LayerSet s) { return s == LayerSet::Conv ? "conv" : "all"; }
+
+namespace {
+
+bool selected(const Node& n, LayerSet layers) {
+  if (n.shape.size() != 3) return false;  // only C x H x W maps
+  switch (layers) {
+    case LayerSet::Conv: return n.op == OpKind::Conv2d || n.op == OpKind::ConvTranspose2d;
+    case LayerSet::All: return n.op != OpKind::Input && n.op != OpKind::Identity;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<torch::Tensor> sample_feature_maps(spaces::TorchNet& net, const torch::Tensor& x, LayerSet layers) {
+  if (x.size(0) != 1) throw Error("feature maps", "expected a batch of one sample, got " + std::to_string(x.size(0)));
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> maps;
+  net->forward(x, [&](NodeId, const Node& n, const torch::Tensor& out) {
+    if (!selected(n, layers)) return;
+    maps.push_back(out[0].reshape({out.size(1), -1}).to(torch::kFloat64));
+  });
+  return maps;
+}
+
+const std::vector<torch::Tensor>& shared_sample_maps(ProxyContext& ctx, LayerSet layers) {
+  using Maps = std::vector<torch::Tensor>;
+  return ctx.memo<Maps>("label_free.sample_maps." + to_string(layers), [&]() -> Maps {
+    const auto& in = ctx.batch().inputs;
+    if (!in.defined() || in.size(0) < 1) throw Error("label-free proxies", "the batch is empty", "they need one input sample");
+    auto net = ctx.fresh_net(torch::kFloat32);
+    return sample_feature_maps(net, in.slice(0, 0, 1).to(ctx.device(), torch::kFloat32), layers);
+  });
+}
+
+double inverse_condition(const torch::Tensor& fmap) {
+  const auto s = torch::linalg_svdvals(fmap.to(torch::kFloat64));
+  const double smax = s.max().item<double>();
+  const double smin = s.min().item<double>();
+  if (!(smax > 0)) return 0.0;
+  const double r = smin / smax;
+  return std::isfinite(r) ? r : 0.0;
+}
+
+double min_correlation_eigenvalue(const torch::Tensor& fmap) {
+  auto f = fmap.to(torch::kFloat64);
+  // Pearson correlation of the rows (channels), as torch.corrcoef: covariance
+  // normalised by the outer product of the standard deviations.
+  auto centred = f - f.mean(1, true);
+  auto cov = centred.matmul(centred.t());
+  auto sd = cov.diagonal().sqrt();
+  auto corr = cov / sd.unsqueeze(1) / sd.unsqueeze(0);
+  corr = torch::where(torch::isfinite(corr), corr, torch::zeros_like(corr));
+  // torch.corrcoef clips to [-1, 1]; rounding can leave |r| slightly above 1.
+  corr = corr.clamp(-1.0, 1.0);
+  return torch::linalg_eigvalsh(corr).min().item<double>();
+}
+
+std::pair<torch::Tensor, torch::Tensor> orthonormal_pair(const std::vector<std::int64_t>& shape, at::Generator gen,
+                                                         torch::Dtype dtype) {
+  std::int64_t d = 1;
+  for (auto s : shape) d *= s;
+  auto g = torch::empty({2, d}, torch::kFloat64).normal_(0.0, 1.0, gen);
+  auto u = g[0] / g[0].norm();
+  auto v = g[1] - (g[1] * u).sum() * u;
+  v = v / v.norm();
+  return {u.reshape(shape).to(dtype), v.reshape(shape).to(dtype)};
+}
+
+CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v,
+                                    double radius, int points) {
+  if (points < 1) throw Error("dextr curvature", "points must be >= 1");
+  using torch::autograd::grad;
+  CurvatureResult res;
+  const auto opts = torch::TensorOptions().dtype(u.scalar_type());
+  for (int j = 0; j < points; ++j) {
+    const double t = 2.0 * std::numbers::pi * j / points;
+    auto theta = torch::full({}, t, opts).requires_grad_(true);
+    auto x = (radius * (u * torch::cos(theta) + v * torch::sin(theta))).unsqueeze(0);
+    auto y = net->forward(x).reshape({-1});
+    // dy/dtheta and d2y/dtheta2 for all output coordinates at once: for a
+    // scalar theta, grad_theta(y . w) = w . y', and the gradient of that with
+    // respect to the dummy w is y' (the double-backward Jacobian-vector trick).
+    auto derivative = [&](const torch::Tensor& f, bool keep) -> torch::Tensor {
+      auto w = torch::zeros_like(f).requires_grad_(true);
+      auto g = grad({(f * w).sum()}, {theta}, {}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true)[0];
+      if (!g.defined() || !g.requires_grad()) return torch::zeros_like(f).detach();
+      auto d = grad({g}, {w}, {}, /*retain_graph=*/true, /*create_graph=*/keep, /*allow_unused=*/true)[0];
+      return d.defined() ? d : torch::zeros_like(f).detach();
+    };
+    auto vel = derivative(y, true);
+    torch::Tensor acc = vel.requires_grad() ? derivative(vel, false) : torch::zeros_like(vel);
+    auto vd = vel.detach().to(torch::kFloat64), ad = acc.detach().to(torch::kFloat64);
+    const double vv = vd.dot(vd).item<double>();
+    const double aa = ad.dot(ad).item<double>();
+    const double va = vd.dot(ad).item<double>();
+    double k = 0.0;
+    if (vv > 0) k = std::sqrt(std::max(vv * aa - va * va, 0.0)) / std::pow(vv, 1.5);
+    res.per_point.push_back(k);
+    res.mean += k / points;
+  }
+  return res;
+}
+
+double dextr_combine(double svd_sum, double kappa) {
+  const double s = std::log1p(svd_sum), k = std::log1p(kappa);
+  if (s + k == 0.0) return 0.0;
+  return s * k / (s + k);
+}
+
+void gaussian_init(spaces::TorchNet& net, at::Generator gen) {
+  torch::NoGradGuard no_grad;
+  const auto& g = net->graph();
+  for (NodeId id = 0; id < static_cast<NodeId>(g.size()); ++id) {
+    auto* m = net->node_module(id);
+    if (!m) continue;
+    const auto op = g.node(id).op;
+    auto params = m->named_parameters(false);
+    if (op == OpKind::Conv2d || op == OpKind::Linear) {
+      auto* w = params.find("weight");
+      w->copy_(torch::empty(w->sizes(), torch::kFloat32).normal_(0.0, 1.0, gen));
+      if (auto* b = params.find("bias")) b->zero_();
+    } else if (op == OpKind::BatchNorm2d) {
+      if (auto* w = params.find("weight")) w->fill_(1.0);
+      if (auto* b = params.find("bias")) b->zero_();
+    }
+  }
+}
+
+double zen_score(spaces::TorchNet& net, const std::vector<std::pair<torch::Tensor, torch::Tensor>>& inputs,
+                 double gamma, bool tracked_bn_only, const std::function<void(int)>& before_pair) {
+  const auto& g = net->graph();
+  NodeId gap = -1;
+  for (const auto& n : g.nodes())
+    if (n.op == OpKind::GlobalAvgPool) {
+      if (gap >= 0) throw Error("zen", "the network has more than one global average pool", "zen needs one pre-GAP feature map");
+      gap = n.inputs[0];
+    }
+  if (gap < 0) throw Error("zen", "the network has no global average pool", "zen reads the feature map before it");
+  // Batchnorm nodes and the momentum of each; running_var starts at 1 (PyTorch's reset).
+  struct Bn {
+    NodeId input;
+    double momentum;
+    torch::Tensor running_var;
+  };
+  std::vector<Bn> bns;
+  const auto live = g.live_nodes();
+  for (NodeId id = 0; id < static_cast<NodeId>(g.size()); ++id) {
+    const auto& n = g.node(id);
+    if (n.op != OpKind::BatchNorm2d || !live[id]) continue;
+    const auto& a = n.as<spaces::BatchNormAttr>();
+    if (tracked_bn_only && !a.track_running_stats) continue;
+    bns.push_back({n.inputs[0], a.momentum, torch::ones({n.shape[0]}, torch::kFloat64)});
+  }
+  torch::NoGradGuard no_grad;
+  auto run = [&](const torch::Tensor& x) {
+    torch::Tensor pre_gap;
+    std::vector<torch::Tensor> outs(g.size());
+    net->forward(x, [&](NodeId id, const Node&, const torch::Tensor& out) {
+      if (id == gap) pre_gap = out;
+      outs[id] = out;
+    });
+    for (auto& b : bns) {
+      // Unbiased batch variance over N, H, W, as BatchNorm's running-stat update.
+      auto var = outs[b.input].to(torch::kFloat64).var({0, 2, 3}, /*unbiased=*/true);
+      b.running_var = (1.0 - b.momentum) * b.running_var + b.momentum * var;
+    }
+    return pre_gap;
+  };
+  double total = 0.0;
+  for (std::size_t r = 0; r < inputs.size(); ++r) {
+    if (before_pair) before_pair(static_cast<int>(r));
+    const auto& [x1, x2] = inputs[r];
+    auto out = run(x1);
+    auto mixed = run(x1 + gamma * x2);
+    auto delta = (out - mixed).abs().sum({1, 2, 3}).mean().item<double>();
+    double bn = 0.0;
+    for (const auto& b : bns) bn += std::log(std::sqrt(b.running_var.mean().item<double>()));
+    total += std::log(delta) + bn;
+  }
+  return total / static_cast<double>(inputs.size());
+}
+
+}  // namespace zcnas::proxies::label_free
