@@ -189,7 +189,33 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         break;
       }
       case OpKind::GlobalAvgPool: out = in(0).mean({2, 3}); break;
-      case OpKind::Zero: out = in(0).mul(0.0); break;
+      case OpKind::Zero: {
+        if (!std::holds_alternative<ZeroAttr>(n.attr)) {
+          out = in(0).mul(0.0);
+          break;
+        }
+        // NAS-Bench-201 / TransNAS-Bench-101 Zero: strided slice * 0 when the channels
+        // stay, else fresh zeros (outside the autograd graph, as x.new_zeros there).
+        const auto& a = n.as<ZeroAttr>();
+        const auto& x = in(0);
+        if (n.shape[0] == x.size(1)) {
+          out = (a.stride == 1 ? x : x.slice(2, 0, c10::nullopt, a.stride).slice(3, 0, c10::nullopt, a.stride)).mul(0.0);
+        } else {
+          out = torch::zeros({x.size(0), n.shape[0], n.shape[1], n.shape[2]}, x.options());
+        }
+        break;
+      }
+      case OpKind::LeakyReLU: out = torch::leaky_relu(in(0), n.as<LeakyReLUAttr>().negative_slope); break;
+      case OpKind::FoldTiles: {
+        const auto& x = in(0);
+        out = x.reshape({x.size(0) * n.as<TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
+        break;
+      }
+      case OpKind::UnfoldTiles: {
+        const auto& x = in(0);
+        out = x.reshape({x.size(0) / n.as<TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
+        break;
+      }
       case OpKind::Identity: out = in(0); break;
       case OpKind::Add: {
         out = in(0);

@@ -9,7 +9,10 @@ namespace zcnas::spaces {
 
 std::string shape_str(const Shape& s) {
   std::string out = "[";
-  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? "," : "") + std::to_string(s[i]);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(s[i]);  // (one append at a time: GCC 12 -Wstringop-overflow false positive otherwise)
+  }
   return out + "]";
 }
 
@@ -34,6 +37,9 @@ std::string_view op_name(OpKind k) {
     case OpKind::ConvTranspose2d: return "conv_transpose2d";
     case OpKind::Sigmoid: return "sigmoid";
     case OpKind::Tanh: return "tanh";
+    case OpKind::LeakyReLU: return "leaky_relu";
+    case OpKind::FoldTiles: return "fold_tiles";
+    case OpKind::UnfoldTiles: return "unfold_tiles";
   }
   return "?";
 }
@@ -110,8 +116,34 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
       attr_as<BatchNormAttr>(name, op, attr);
       need_image(name, *in[0]);
       return *in[0];
+    case OpKind::Zero: {
+      arity(1);
+      if (std::holds_alternative<NoAttr>(attr)) return *in[0];
+      const auto& a = attr_as<ZeroAttr>(name, op, attr);
+      const auto& s = need_image(name, *in[0]);
+      if (a.out_channels < 0 || a.stride <= 0) fail(name, "invalid zero attributes");
+      return Shape{a.out_channels ? a.out_channels : s[0], (s[1] + a.stride - 1) / a.stride, (s[2] + a.stride - 1) / a.stride};
+    }
+    case OpKind::LeakyReLU:
+      arity(1);
+      attr_as<LeakyReLUAttr>(name, op, attr);
+      return *in[0];
+    case OpKind::FoldTiles: {
+      arity(1);
+      const auto& s = need_image(name, *in[0]);
+      const auto& a = attr_as<TileAttr>(name, op, attr);
+      if (a.tiles <= 0 || s[0] % a.tiles)
+        fail(name, "cannot split " + std::to_string(s[0]) + " channels into " + std::to_string(a.tiles) + " tiles");
+      return Shape{s[0] / a.tiles, s[1], s[2]};
+    }
+    case OpKind::UnfoldTiles: {
+      arity(1);
+      const auto& s = need_image(name, *in[0]);
+      const auto& a = attr_as<TileAttr>(name, op, attr);
+      if (a.tiles <= 0) fail(name, "tiles must be positive");
+      return Shape{s[0] * a.tiles, s[1], s[2]};
+    }
     case OpKind::ReLU:
-    case OpKind::Zero:
     case OpKind::Identity:
     case OpKind::Sigmoid:
     case OpKind::Tanh:
@@ -201,12 +233,26 @@ NodeId NetGraph::add(OpKind op, std::vector<NodeId> inputs, Attr attr, std::stri
     shapes.push_back(&nodes_[i].shape);
   }
   Shape s = infer(op, shapes, attr, name);
+  // Batch folding: every input must come from the same fold level (a tile tower may
+  // not be added to an unfolded tensor); FoldTiles/UnfoldTiles move between levels.
+  std::int64_t fold = inputs.empty() ? 1 : nodes_[inputs[0]].fold;
+  for (NodeId i : inputs)
+    if (nodes_[i].fold != fold)
+      fail(name, "inputs '" + nodes_[inputs[0]].name + "' and '" + nodes_[i].name + "' differ in tile folding (" +
+                     std::to_string(fold) + " vs " + std::to_string(nodes_[i].fold) + ")");
+  if (op == OpKind::FoldTiles) fold *= std::get<TileAttr>(attr).tiles;
+  if (op == OpKind::UnfoldTiles) {
+    const auto t = std::get<TileAttr>(attr).tiles;
+    if (fold % t) fail(name, "unfolds " + std::to_string(t) + " tiles but the input is folded " + std::to_string(fold) + "-fold");
+    fold /= t;
+  }
   Node n;
   n.op = op;
   n.name = std::move(name);
   n.inputs = std::move(inputs);
   n.attr = std::move(attr);
   n.shape = std::move(s);
+  n.fold = fold;
   nodes_.push_back(std::move(n));
   return static_cast<NodeId>(nodes_.size() - 1);
 }
@@ -251,6 +297,16 @@ NodeId NetGraph::upsample2d(NodeId x, UpsampleAttr a, std::string name) {
 }
 NodeId NetGraph::sigmoid(NodeId x, std::string name) { return add(OpKind::Sigmoid, {x}, NoAttr{}, std::move(name)); }
 NodeId NetGraph::tanh(NodeId x, std::string name) { return add(OpKind::Tanh, {x}, NoAttr{}, std::move(name)); }
+NodeId NetGraph::leaky_relu(NodeId x, LeakyReLUAttr a, std::string name) {
+  return add(OpKind::LeakyReLU, {x}, a, std::move(name));
+}
+NodeId NetGraph::zero(NodeId x, ZeroAttr a, std::string name) { return add(OpKind::Zero, {x}, a, std::move(name)); }
+NodeId NetGraph::fold_tiles(NodeId x, TileAttr a, std::string name) {
+  return add(OpKind::FoldTiles, {x}, a, std::move(name));
+}
+NodeId NetGraph::unfold_tiles(NodeId x, TileAttr a, std::string name) {
+  return add(OpKind::UnfoldTiles, {x}, a, std::move(name));
+}
 
 void NetGraph::set_output(NodeId id) {
   if (id < 0 || id >= static_cast<NodeId>(nodes_.size())) fail("output", "node id does not exist");
@@ -294,7 +350,7 @@ std::string NetGraph::to_text() const {
           using T = std::decay_t<decltype(a)>;
           if constexpr (std::is_same_v<T, Conv2dAttr>)
             os << " k=" << a.kernel << " s=" << a.stride << " p=" << a.padding << " d=" << a.dilation << " g=" << a.groups
-               << " bias=" << a.bias;
+               << " bias=" << a.bias << (a.output_padding ? " op=" + std::to_string(a.output_padding) : std::string());
           else if constexpr (std::is_same_v<T, BatchNormAttr>)
             os << " affine=" << a.affine << " track=" << a.track_running_stats;
           else if constexpr (std::is_same_v<T, PoolAttr>)
@@ -305,8 +361,15 @@ std::string NetGraph::to_text() const {
             os << " l=" << a.left << " r=" << a.right << " t=" << a.top << " b=" << a.bottom;
           else if constexpr (std::is_same_v<T, UpsampleAttr>)
             os << " f=" << a.factor;
+          else if constexpr (std::is_same_v<T, LeakyReLUAttr>)
+            os << " slope=" << a.negative_slope;
+          else if constexpr (std::is_same_v<T, ZeroAttr>)
+            os << " c=" << a.out_channels << " s=" << a.stride;
+          else if constexpr (std::is_same_v<T, TileAttr>)
+            os << " tiles=" << a.tiles;
         },
         n.attr);
+    if (n.fold != 1) os << " fold=" << n.fold;
     os << '\n';
   }
   os << "output " << output_ << '\n';

@@ -39,6 +39,10 @@ enum class OpKind {
   ConvTranspose2d,
   Sigmoid,
   Tanh,
+  // Added with the NB201 / TransNAS-Bench-101 spaces (issue 4):
+  LeakyReLU,      // LeakyReLUAttr
+  FoldTiles,      // {n*C,H,W} per sample -> n samples of {C,H,W} (batch grows n-fold; shared-weight towers)
+  UnfoldTiles,    // inverse: n consecutive samples of {C,H,W} -> one sample {n*C,H,W}, tile-major channels
 };
 std::string_view op_name(OpKind k);
 
@@ -69,9 +73,22 @@ struct SliceAttr {
 struct UpsampleAttr {
   std::int64_t factor = 2;
 };
+struct LeakyReLUAttr {
+  double negative_slope = 0.01;
+};
+// Zero with an attribute may change the shape, as NAS-Bench-201 / TransNAS-Bench-101's Zero
+// op does on reduction edges: {C,H,W} -> {out_channels, (H+stride-1)/stride, (W+stride-1)/stride}
+// (out_channels 0 = keep C). Same channels: x[:, :, ::s, ::s] * 0; else fresh zeros.
+struct ZeroAttr {
+  std::int64_t out_channels = 0, stride = 1;
+};
+struct TileAttr {
+  std::int64_t tiles = 1;
+};
 struct NoAttr {};
 
-using Attr = std::variant<NoAttr, Conv2dAttr, BatchNormAttr, PoolAttr, LinearAttr, PadAttr, SliceAttr, UpsampleAttr>;
+using Attr = std::variant<NoAttr, Conv2dAttr, BatchNormAttr, PoolAttr, LinearAttr, PadAttr, SliceAttr, UpsampleAttr,
+                          LeakyReLUAttr, ZeroAttr, TileAttr>;
 
 struct Node {
   OpKind op = OpKind::Input;
@@ -79,6 +96,9 @@ struct Node {
   std::vector<NodeId> inputs;
   Attr attr;
   Shape shape;                // output shape per sample
+  // How many rows of the executed batch one input sample has become at this node
+  // (1 except between FoldTiles and UnfoldTiles, where it is the number of tiles).
+  std::int64_t fold = 1;
 
   template <class T> const T& as() const { return std::get<T>(attr); }
   bool has_params() const;    // conv, linear, affine/tracking batchnorm
@@ -109,6 +129,10 @@ class NetGraph {
   NodeId upsample2d(NodeId x, UpsampleAttr a, std::string name);
   NodeId sigmoid(NodeId x, std::string name);
   NodeId tanh(NodeId x, std::string name);
+  NodeId leaky_relu(NodeId x, LeakyReLUAttr a, std::string name);
+  NodeId zero(NodeId x, ZeroAttr a, std::string name);
+  NodeId fold_tiles(NodeId x, TileAttr a, std::string name);
+  NodeId unfold_tiles(NodeId x, TileAttr a, std::string name);
 
   void set_output(NodeId id);
   NodeId output() const;                 // throws if unset
