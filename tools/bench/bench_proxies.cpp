@@ -1,0 +1,195 @@
+// Seconds per NB201 arch per proxy, and for the fused set, on 1 and 2 threads
+// (issue 5, speed). A plain timing program (linked against google-benchmark by
+// tools/CMakeLists.txt, but archs x proxies is not a micro-benchmark, so it
+// times the loops itself). Reports wall and process-CPU seconds: the machine is
+// shared, and CPU seconds are what contention does not inflate.
+//
+//   bench_proxies [--archs N | --archs-file F] [--seed S] [--batch 32]
+//                 [--proxies synflow,snip,...] [--dextr-points 8] [--json out.json]
+//
+// Protocol (as tools/reference/naslib_style.py): NB201 CIFAR-10 networks, one
+// batch of `batch` CIFAR-10 training images per arch (make_batch, seed = arch
+// index), weights from seed = arch index. "alone": each proxy in its own Scorer
+// (pays its own passes, as NASLib's one-measure-per-call). "fused": one Scorer
+// with every proxy (shared passes), on 1 worker and on 2 oneTBB workers
+// (intra-op threads 1 each), timed over all archs (throughput per arch).
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
+
+#include "zcnas/common/error.hpp"
+#include "zcnas/proxies/batch.hpp"
+#include "zcnas/proxies/cifar10.hpp"
+#include "zcnas/proxies/parallel.hpp"
+#include "zcnas/proxies/registry.hpp"
+#include "zcnas/proxies/scorer.hpp"
+#include "zcnas/spaces/registry.hpp"
+
+using namespace zcnas;
+
+namespace {
+
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+double wall_now() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+struct Timer {
+  double w0 = wall_now(), c0 = cpu_now();
+  std::pair<double, double> elapsed() const { return {wall_now() - w0, cpu_now() - c0}; }
+};
+
+std::vector<std::string> nb201_archs_from_csv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path, "cannot open", "run from the repository root (../shared/benchdata)");
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> archs;
+  while (std::getline(in, line)) {
+    auto a = line.find(','), b = line.find(',', a + 1);
+    archs.push_back(line.substr(a + 1, b - a - 1));
+  }
+  return archs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  int n_archs = 20;
+  std::uint64_t seed = 1;
+  std::int64_t batch_size = 32;
+  int dextr_points = 8;
+  std::string archs_file, json_out;
+  std::string proxy_list = "synflow,snip,grasp,fisher,grad_norm,jacov,nwot,plain,l2_norm,epe_nas,zen,meco,dextr";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) throw Error(a, "needs a value");
+      return argv[++i];
+    };
+    if (a == "--archs") n_archs = std::stoi(next());
+    else if (a == "--archs-file") archs_file = next();
+    else if (a == "--seed") seed = std::stoull(next());
+    else if (a == "--batch") batch_size = std::stoll(next());
+    else if (a == "--proxies") proxy_list = next();
+    else if (a == "--dextr-points") dextr_points = std::stoi(next());
+    else if (a == "--json") json_out = next();
+    else throw Error(a, "unknown option", "see the comment at the top of tools/bench/bench_proxies.cpp");
+  }
+  const std::string bench = "../shared/benchdata";
+  std::vector<std::string> archs;
+  if (!archs_file.empty()) {
+    std::ifstream in(archs_file);
+    for (std::string l; std::getline(in, l);)
+      if (!l.empty()) archs.push_back(l);
+  } else {
+    auto all = nb201_archs_from_csv(bench + "/nasbench201.csv");
+    std::mt19937_64 rng(seed);
+    std::shuffle(all.begin(), all.end(), rng);
+    archs.assign(all.begin(), all.begin() + n_archs);
+  }
+  std::vector<std::string> names;
+  {
+    std::string cur;
+    for (char c : proxy_list + ",") {
+      if (c == ',') {
+        if (!cur.empty()) names.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+  }
+  auto make = [&](const std::string& n) {
+    return n == "dextr" ? proxies::make_proxy(n, {{"points", dextr_points}}) : proxies::make_proxy(n);
+  };
+  const auto pool = proxies::read_cifar10(bench + "/cifar10");
+  const auto& space = spaces::get_space("nb201");
+  proxies::BatchOptions bo;
+  bo.dataset = "cifar10";
+  bo.batch_size = batch_size;
+
+  at::set_num_threads(1);
+  // Build (compile + batch) once per arch, timed.
+  std::vector<spaces::NetGraph> graphs;
+  std::vector<proxies::Batch> batches;
+  Timer tb;
+  for (std::size_t i = 0; i < archs.size(); ++i) {
+    graphs.push_back(space.compile(archs[i], "cifar10"));
+    bo.seed = i;
+    batches.push_back(proxies::make_batch(pool, graphs.back(), bo));
+  }
+  const auto [build_w, build_c] = tb.elapsed();
+  const double n = static_cast<double>(archs.size());
+
+  // Each proxy alone, 1 thread.
+  std::map<std::string, std::pair<double, double>> alone;
+  std::map<std::string, int> failures;
+  for (const auto& name : names) {
+    proxies::Scorer scorer({make(name)});
+    Timer t;
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+      auto r = scorer.score(graphs[i], batches[i], i);
+      if (!r.scores[0].ok()) ++failures[name];
+    }
+    auto [w, c] = t.elapsed();
+    alone[name] = {w / n, c / n};
+  }
+  // Fused set on 1 and 2 workers (intra-op threads 1 each).
+  std::vector<proxies::ProxyPtr> all;
+  for (const auto& name : names) all.push_back(make(name));
+  proxies::Scorer fused(all);
+  std::map<int, std::pair<double, double>> fused_t;
+  for (int workers : {1, 2}) {
+    proxies::ParallelOptions po;
+    po.workers = workers;
+    po.intra_op_threads = 1;
+    Timer t;
+    proxies::parallel_for_candidates(archs.size(), po, [&](std::size_t i) { fused.score(graphs[i], batches[i], i); });
+    auto [w, c] = t.elapsed();
+    fused_t[workers] = {w / n, c / n};
+  }
+
+  std::printf("zcnas bench_proxies: %zu NB201 archs, batch %lld, libtorch %d.%d, dextr points %d\n", archs.size(),
+              static_cast<long long>(batch_size), TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, dextr_points);
+  std::printf("%-22s %12s %12s\n", "proxy (1 thread)", "wall s/arch", "cpu s/arch");
+  double sum_w = 0, sum_c = 0;
+  for (const auto& name : names) {
+    std::printf("%-22s %12.4f %12.4f%s\n", name.c_str(), alone[name].first, alone[name].second,
+                failures[name] ? "  (non-finite/error on some archs)" : "");
+    sum_w += alone[name].first;
+    sum_c += alone[name].second;
+  }
+  std::printf("%-22s %12.4f %12.4f\n", "build (compile+batch)", build_w / n, build_c / n);
+  std::printf("%-22s %12.4f %12.4f\n", "sum of alone", sum_w, sum_c);
+  std::printf("%-22s %12.4f %12.4f\n", "fused, 1 worker", fused_t[1].first, fused_t[1].second);
+  std::printf("%-22s %12.4f %12.4f\n", "fused, 2 workers", fused_t[2].first, fused_t[2].second);
+  if (!json_out.empty()) {
+    nlohmann::json j;
+    j["archs"] = archs;
+    for (const auto& name : names) j["alone"][name] = {{"wall", alone[name].first}, {"cpu", alone[name].second}};
+    j["build"] = {{"wall", build_w / n}, {"cpu", build_c / n}};
+    j["fused_1"] = {{"wall", fused_t[1].first}, {"cpu", fused_t[1].second}};
+    j["fused_2"] = {{"wall", fused_t[2].first}, {"cpu", fused_t[2].second}};
+    std::ofstream(json_out) << j.dump(1) << "\n";
+  }
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_proxies: error: %s\n", e.what());
+  return 2;
+}
