@@ -83,6 +83,9 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
     if (in.size() != n)
       fail(name, std::string(op_name(op)) + " takes " + std::to_string(n) + " input(s), got " + std::to_string(in.size()));
   };
+  auto no_attr = [&] {
+    if (!std::holds_alternative<NoAttr>(attr)) fail(name, std::string(op_name(op)) + " takes no attributes");
+  };
   switch (op) {
     case OpKind::Input:
       fail(name, "input nodes are created with NetGraph::input()");
@@ -148,6 +151,7 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
     case OpKind::Sigmoid:
     case OpKind::Tanh:
       arity(1);
+      no_attr();
       return *in[0];
     case OpKind::AvgPool2d:
     case OpKind::MaxPool2d: {
@@ -162,14 +166,17 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
     }
     case OpKind::GlobalAvgPool:
       arity(1);
+      no_attr();
       return Shape{need_image(name, *in[0])[0]};
     case OpKind::Add: {
+      no_attr();
       if (in.empty()) fail(name, "add needs at least one input");
       for (auto* s : in)
         if (*s != *in[0]) fail(name, "add of mismatched shapes " + shape_str(*in[0]) + " and " + shape_str(*s));
       return *in[0];
     }
     case OpKind::Concat: {
+      no_attr();
       if (in.empty()) fail(name, "concat needs at least one input");
       Shape o = *in[0];
       for (std::size_t i = 1; i < in.size(); ++i) {
@@ -191,6 +198,7 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
     }
     case OpKind::Flatten: {
       arity(1);
+      no_attr();
       std::int64_t n = 1;
       for (auto d : *in[0]) n *= d;
       return Shape{n};
