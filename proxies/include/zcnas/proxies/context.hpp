@@ -40,6 +40,10 @@ class ProxyContext {
   // A newly built network initialised from the context seed (same seed, same
   // weights, whatever else ran before), in train mode, on device(), in dtype.
   spaces::TorchNet fresh_net(torch::Dtype dtype = torch::kFloat32) const;
+  // The same network with every BatchNorm2d replaced by identity (NASLib's
+  // get_prunable_copy(bn=False), used by synflow). Conv/linear weights equal
+  // fresh_net()'s: batchnorm initialisation draws no random numbers.
+  spaces::TorchNet fresh_net_without_batchnorm(torch::Dtype dtype = torch::kFloat32) const;
 
   // A generator private to (seed, salt): proxies that draw random numbers
   // (Gaussian inputs, random directions) use this, never the global RNG.

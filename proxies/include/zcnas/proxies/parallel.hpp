@@ -1,0 +1,24 @@
+#pragma once
+// Parallel scoring across candidates with oneTBB: the sequential loop
+// `for i in 0..n: task(i)` plus one parallel_for (see parallel.cpp for the grain
+// size). Inside each worker libtorch runs `intra_op_threads` threads (default 1)
+// and OpenBLAS one; with 1, every candidate's arithmetic is the same whatever the
+// number of workers, so results are bit-identical for any `workers`.
+#include <cstddef>
+#include <functional>
+
+namespace zcnas::proxies {
+
+struct ParallelOptions {
+  int workers = 0;           // oneTBB workers; 0 = all cores
+  int intra_op_threads = 1;  // libtorch threads per worker (more may change float summation order)
+};
+
+// Calls task(i) for every i in [0, n), in parallel; task must write its result
+// to slot i only. The first exception thrown by a task is rethrown here.
+void parallel_for_candidates(std::size_t n, const ParallelOptions& opt, const std::function<void(std::size_t)>& task);
+
+// Resolved worker count (0 -> oneTBB's default concurrency).
+int resolved_workers(const ParallelOptions& opt);
+
+}  // namespace zcnas::proxies

@@ -1,0 +1,45 @@
+// The built-in proxies, one factory per file in proxies/src/<name>.cpp. Listed
+// explicitly so a static link never drops one.
+#include "zcnas/proxies/registry.hpp"
+
+namespace zcnas::proxies {
+
+// NAS-Bench-Suite-Zero set (NASLib definitions; see docs/proxies.md).
+ProxyPtr make_params(const nlohmann::json&);
+ProxyPtr make_flops(const nlohmann::json&);
+ProxyPtr make_synflow(const nlohmann::json&);
+ProxyPtr make_snip(const nlohmann::json&);
+ProxyPtr make_grasp(const nlohmann::json&);
+ProxyPtr make_fisher(const nlohmann::json&);
+ProxyPtr make_grad_norm(const nlohmann::json&);
+ProxyPtr make_jacov(const nlohmann::json&);
+ProxyPtr make_nwot(const nlohmann::json&);
+ProxyPtr make_plain(const nlohmann::json&);
+ProxyPtr make_l2_norm(const nlohmann::json&);
+ProxyPtr make_epe_nas(const nlohmann::json&);
+// Label-free proxies (dextr.cpp, meco.cpp, zen.cpp).
+ProxyPtr make_dextr(const nlohmann::json& settings);
+ProxyPtr make_meco(const nlohmann::json& settings);
+ProxyPtr make_zen(const nlohmann::json& settings);
+
+std::vector<BuiltinProxy> builtin_proxies() {
+  return {
+      {"params", make_params},
+      {"flops", make_flops},
+      {"synflow", make_synflow},
+      {"snip", make_snip},
+      {"grasp", make_grasp},
+      {"fisher", make_fisher},
+      {"grad_norm", make_grad_norm},
+      {"jacov", make_jacov},
+      {"nwot", make_nwot},
+      {"plain", make_plain},
+      {"l2_norm", make_l2_norm},
+      {"epe_nas", make_epe_nas},
+      {"dextr", make_dextr},
+      {"meco", make_meco},
+      {"zen", make_zen},
+  };
+}
+
+}  // namespace zcnas::proxies

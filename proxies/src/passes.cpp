@@ -1,0 +1,81 @@
+#include "zcnas/proxies/passes.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "zcnas/proxies/batch.hpp"
+
+namespace zcnas::proxies {
+
+std::vector<spaces::NodeId> metric_layers(const spaces::NetGraph& g) {
+  std::vector<spaces::NodeId> out;
+  for (spaces::NodeId id = 0; id < static_cast<spaces::NodeId>(g.size()); ++id) {
+    auto op = g.node(id).op;
+    if (op == spaces::OpKind::Conv2d || op == spaces::OpKind::Linear) out.push_back(id);
+  }
+  return out;
+}
+
+const LabelledPass& labelled_pass(ProxyContext& ctx) {
+  return ctx.memo<LabelledPass>("labelled_pass", [&] {
+    torch::AutoGradMode grad_on(true);
+    auto net = ctx.fresh_net(torch::kFloat32);
+    LabelledPass p;
+    p.layers = metric_layers(ctx.graph());
+    std::vector<bool> is_layer(ctx.graph().size(), false);
+    for (auto id : p.layers) is_layer[id] = true;
+    std::vector<torch::Tensor> acts(ctx.graph().size());
+    auto out = net->forward(ctx.batch().inputs, [&](spaces::NodeId id, const spaces::Node&, const torch::Tensor& y) {
+      if (is_layer[id] && y.requires_grad()) {
+        y.retain_grad();
+        acts[id] = y;
+      }
+    });
+    auto loss = batch_loss(out, ctx.batch());
+    loss.backward();
+    p.loss = loss.item<double>();
+    for (auto id : p.layers) {
+      auto w = net->node_weight(id);
+      p.weights.push_back(w.detach().clone());
+      p.grads.push_back(w.grad().defined() ? w.grad().detach().clone() : torch::zeros_like(w));
+      double f = 0;
+      const auto& a = acts[id];
+      if (a.defined() && a.grad().defined()) {
+        auto prod = (a.detach() * a.grad().detach()).to(torch::kFloat64);
+        auto g_nk = prod.dim() > 2 ? prod.flatten(2).sum(2) : prod;      // N x C
+        auto del_k = g_nk.pow(2).mean(0).mul(0.5);                         // C
+        f = del_k.abs().sum().item<double>() * static_cast<double>(w[0].numel());
+      }
+      p.fisher.push_back(f);
+    }
+    return p;
+  });
+}
+
+const InputJacobian& input_jacobian(ProxyContext& ctx) {
+  return ctx.memo<InputJacobian>("input_jacobian", [&] {
+    torch::AutoGradMode grad_on(true);
+    auto net = ctx.fresh_net(torch::kFloat32);
+    auto x = ctx.batch().inputs.detach().clone().requires_grad_(true);
+    auto y = net->forward(x);
+    y.backward(torch::ones_like(y));
+    InputJacobian j;
+    j.jacobian = x.grad().detach().reshape({x.size(0), -1});
+    j.n_outputs = y.size(-1);
+    return j;
+  });
+}
+
+double log_sum_exp(const std::vector<torch::Tensor>& xs) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (const auto& x : xs)
+    if (x.numel()) m = std::max(m, x.max().item<double>());
+  if (std::isinf(m)) return m;  // all -inf, or +inf somewhere
+  if (std::isnan(m)) return m;
+  double s = 0;
+  for (const auto& x : xs)
+    if (x.numel()) s += (x.to(torch::kFloat64) - m).exp().sum().item<double>();
+  return m + std::log(s);
+}
+
+}  // namespace zcnas::proxies
