@@ -6,7 +6,8 @@
 //       map of ONE sample reshaped to channels x (H*W))
 //   K = log(1 + kappa), kappa the extrinsic curvature (Poole et al. 2016) of the
 //       network output along the input-space circle r (u cos t + v sin t),
-//       averaged over `points` equispaced t
+//       averaged over `points` equispaced t (over `coordinates` output
+//       coordinates: all when the output has at most that many)
 //   Dextr = S K / (S + K)
 // Label-free. Where the reference code differs, and what we chose: docs/proxies.md.
 #include <cmath>
@@ -23,7 +24,9 @@ class Dextr final : public Proxy {
   explicit Dextr(const nlohmann::json& s)
       : layers_(label_free::parse_layer_set(setting<std::string>("dextr", s, "layers", "all"))),
         points_(setting<int>("dextr", s, "points", 8)),
-        radius_scale_(setting<double>("dextr", s, "radius_scale", 1.0)) {
+        radius_scale_(setting<double>("dextr", s, "radius_scale", 1.0)),
+        coordinates_(setting<int>("dextr", s, "coordinates", 10)) {
+    if (coordinates_ < 0) throw Error("proxy dextr", "setting 'coordinates' must be >= 0 (0 = all)");
     if (points_ < 1) throw Error("proxy dextr", "setting 'points' must be >= 1, got " + std::to_string(points_));
     if (!(radius_scale_ > 0)) throw Error("proxy dextr", "setting 'radius_scale' must be > 0");
   }
@@ -41,7 +44,7 @@ class Dextr final : public Proxy {
   }
 
   nlohmann::json settings() const override {
-    return {{"layers", label_free::to_string(layers_)}, {"points", points_}, {"radius_scale", radius_scale_}};
+    return {{"layers", label_free::to_string(layers_)}, {"points", points_}, {"radius_scale", radius_scale_}, {"coordinates", coordinates_}};
   }
 
   double score(ProxyContext& ctx) const override {
@@ -53,7 +56,18 @@ class Dextr final : public Proxy {
     double dim = 1;
     for (auto d : shape) dim *= static_cast<double>(d);
     const double radius = radius_scale_ * std::sqrt(dim);
-    const auto kappa = label_free::extrinsic_curvature(net, u.to(ctx.device()), v.to(ctx.device()), radius, points_);
+    // Output coordinates: all when there are at most `coordinates` (0 = all),
+    // else that many distinct ones drawn from the context generator.
+    std::vector<std::int64_t> coords;
+    const auto& out_shape = ctx.graph().output_shape();
+    std::int64_t k_out = 1;
+    for (auto d : out_shape) k_out *= d;
+    if (coordinates_ > 0 && k_out > coordinates_) {
+      auto perm = torch::randperm(k_out, ctx.generator("dextr.coordinates"), torch::kInt64).slice(0, 0, coordinates_);
+      perm = std::get<0>(perm.sort());
+      for (std::int64_t i = 0; i < coordinates_; ++i) coords.push_back(perm[i].item<std::int64_t>());
+    }
+    const auto kappa = label_free::extrinsic_curvature(net, u.to(ctx.device()), v.to(ctx.device()), radius, points_, coords);
     return label_free::dextr_combine(svd_sum, kappa.mean);
   }
 
@@ -61,12 +75,13 @@ class Dextr final : public Proxy {
   label_free::LayerSet layers_;
   int points_;
   double radius_scale_;
+  int coordinates_;
 };
 
 }  // namespace
 
 ProxyPtr make_dextr(const nlohmann::json& settings) {
-  check_settings("dextr", settings, {"layers", "points", "radius_scale"});
+  check_settings("dextr", settings, {"layers", "points", "radius_scale", "coordinates"});
   return std::make_shared<Dextr>(settings);
 }
 

@@ -90,7 +90,7 @@ std::pair<torch::Tensor, torch::Tensor> orthonormal_pair(const std::vector<std::
 }
 
 CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v,
-                                    double radius, int points) {
+                                    double radius, int points, const std::vector<std::int64_t>& coords) {
   if (points < 1) throw Error("dextr curvature", "points must be >= 1");
   using torch::autograd::grad;
   CurvatureResult res;
@@ -100,22 +100,29 @@ CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& 
     auto theta = torch::full({}, t, opts).requires_grad_(true);
     auto x = (radius * (u * torch::cos(theta) + v * torch::sin(theta))).unsqueeze(0);
     auto y = net->forward(x).reshape({-1});
-    // dy/dtheta and d2y/dtheta2 for all output coordinates at once: for a
-    // scalar theta, grad_theta(y . w) = w . y', and the gradient of that with
-    // respect to the dummy w is y' (the double-backward Jacobian-vector trick).
-    auto derivative = [&](const torch::Tensor& f, bool keep) -> torch::Tensor {
-      auto w = torch::zeros_like(f).requires_grad_(true);
-      auto g = grad({(f * w).sum()}, {theta}, {}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true)[0];
-      if (!g.defined() || !g.requires_grad()) return torch::zeros_like(f).detach();
-      auto d = grad({g}, {w}, {}, /*retain_graph=*/true, /*create_graph=*/keep, /*allow_unused=*/true)[0];
-      return d.defined() ? d : torch::zeros_like(f).detach();
-    };
-    auto vel = derivative(y, true);
-    torch::Tensor acc = vel.requires_grad() ? derivative(vel, false) : torch::zeros_like(vel);
-    auto vd = vel.detach().to(torch::kFloat64), ad = acc.detach().to(torch::kFloat64);
-    const double vv = vd.dot(vd).item<double>();
-    const double aa = ad.dot(ad).item<double>();
-    const double va = vd.dot(ad).item<double>();
+    std::vector<std::int64_t> ks = coords;
+    if (ks.empty())
+      for (std::int64_t k = 0; k < y.numel(); ++k) ks.push_back(k);
+    // Reverse mode, one output coordinate at a time: dy_k/dtheta with a graph,
+    // then its derivative. Only first and second derivatives of every op are
+    // needed (a Jacobian-vector trick needs third-order derivatives, which
+    // libtorch 1.13's batchnorm double-backward does not provide correctly).
+    double vv = 0, aa = 0, va = 0;
+    for (auto k : ks) {
+      if (k < 0 || k >= y.numel()) throw Error("dextr curvature", "output coordinate " + std::to_string(k) + " out of range");
+      auto dk = grad({y[k]}, {theta}, {}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true)[0];
+      double vk = 0, ak = 0;
+      if (dk.defined()) {
+        vk = dk.item<double>();
+        if (dk.requires_grad()) {
+          auto a = grad({dk}, {theta}, {}, /*retain_graph=*/true, /*create_graph=*/false, /*allow_unused=*/true)[0];
+          if (a.defined()) ak = a.item<double>();
+        }
+      }
+      vv += vk * vk;
+      aa += ak * ak;
+      va += vk * ak;
+    }
     double k = 0.0;
     if (vv > 0) k = std::sqrt(std::max(vv * aa - va * va, 0.0)) / std::pow(vv, 1.5);
     res.per_point.push_back(k);

@@ -24,7 +24,8 @@ Definitions (see docs/proxies.md for the full discussion):
     nn.BatchNorm2d modules after the two forward passes.
   * synflow (Tanaka et al., NeurIPS 2020) as NASLib: batchnorm removed, float64,
     parameters replaced by their absolute values, input all ones (batch of one),
-    R = sum(output), score = sum over conv/linear weights of |w * dR/dw|. The
+    R = sum(output), score = sum over conv/linear weights of |w * dR/dw|,
+    reported as log(score) as NASLib's ZeroCost predictor does. The
     weights are PyTorch's default init drawn from torch.Generator(seed) in layer
     order (weight then bias), the contract of zcnas's TorchNet::reset_parameters.
 
@@ -274,6 +275,7 @@ def main():
         net = make(name)
         fill_weights(net.layers)
         z = zen(net.train(), x, x2, gamma)
+        sf = synflow(name, seed)
         out["networks"][name] = {
             "points": points,
             "radius": radius,
@@ -290,7 +292,9 @@ def main():
             "zen": z,
             "zen_gamma": gamma,
             "synflow_seed": seed,
-            "synflow": synflow(name, seed),
+            "synflow_raw": sf,
+            # NASLib's ZeroCost.query reports log(score) for synflow (naslib/predictors/zerocost.py)
+            "synflow": math.log(sf) if sf > 0 else -math.log(-sf),
         }
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")

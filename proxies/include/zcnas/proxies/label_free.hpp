@@ -52,14 +52,15 @@ double min_correlation_eigenvalue(const torch::Tensor& fmap);
 // `points` equispaced angles theta_j = 2 pi j / points. u, v: per-sample input
 // shape, orthonormal. Each point is run as its own batch of one (so train-mode
 // batchnorm normalises over that sample only). kappa(theta) = sqrt(|v|^2 |a|^2 -
-// (v.a)^2) / |v|^3 with v = dy/dtheta, a = d2y/dtheta2 over all output
-// coordinates, computed exactly with autograd in the network's dtype.
+// (v.a)^2) / |v|^3 with v = dy/dtheta, a = d2y/dtheta2 over the output
+// coordinates `coords` (empty: all), computed exactly with reverse-mode
+// autograd (two passes per coordinate) in the network's dtype.
 struct CurvatureResult {
   double mean = 0;
   std::vector<double> per_point;
 };
 CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v,
-                                    double radius, int points);
+                                    double radius, int points, const std::vector<std::int64_t>& coords = {});
 
 // Two orthonormal directions of the given per-sample shape from a generator
 // (Gaussian D x 2 matrix, Gram-Schmidt in float64).
