@@ -83,23 +83,27 @@ std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
-// Empty cell -> missing (a documented quirk); anything else must be a number.
-std::optional<double> cell(const CsvTable& t, std::size_t r, std::size_t c, Parsed& p) {
+// A CSV value: a number, or (documented quirks) an empty cell = missing, -1e8 = sentinel.
+struct Cell {
+  std::optional<double> value;
+  const char* status = "ok";
+};
+Cell cell(const CsvTable& t, std::size_t r, std::size_t c, Parsed& p) {
   const std::string& s = t.row(r)[c];
   if (s.empty() || s == "nan" || s == "NaN") {
     p.quirks[kQuirkMissing]++;
-    return std::nullopt;
+    return {std::nullopt, "missing"};
   }
-  double v = t.number(r, c);
+  const double v = t.number(r, c);  // throws naming file, line and column
   if (v == -1e8) {
     p.quirks[kQuirkSentinel]++;
-    return std::nullopt;
+    return {std::nullopt, "sentinel"};
   }
-  return v;
+  return {v, "ok"};
 }
 
 TruthRow truth_row(const std::string& space, const std::string& key, const std::string& ds, const std::string& metric,
-                   const std::string& source, std::optional<double> v, bool higher = true) {
+                   const std::string& source, std::optional<double> v, bool higher = true, const char* status = "missing") {
   TruthRow r;
   r.space = space;
   r.arch_key = key;
@@ -108,8 +112,12 @@ TruthRow truth_row(const std::string& space, const std::string& key, const std::
   r.source = source;
   r.value = v;
   r.higher_is_better = higher;
-  r.status = v ? "ok" : "missing";
+  r.status = v ? "ok" : status;
   return r;
+}
+TruthRow truth_row(const std::string& space, const std::string& key, const std::string& ds, const std::string& metric,
+                   const std::string& source, const Cell& c, bool higher = true) {
+  return truth_row(space, key, ds, metric, source, c.value, higher, c.status);
 }
 
 ScoreRow score_row(const std::string& space, const std::string& key, const std::string& ds, const std::string& source,
@@ -126,6 +134,10 @@ ScoreRow score_row(const std::string& space, const std::string& key, const std::
   r.seconds = seconds;
   r.status = v ? "ok" : status;
   return r;
+}
+ScoreRow score_row(const std::string& space, const std::string& key, const std::string& ds, const std::string& source,
+                   const std::string& proxy, const Cell& c) {
+  return score_row(space, key, ds, source, proxy, c.value, 0, 0, c.status);
 }
 
 void check_digits(const CsvTable& t, std::size_t r, std::size_t c, int max_digit) {
@@ -152,7 +164,7 @@ void parse_nb201_csv(const fs::path& path, Parsed& p, ImportFileReport& rep) {
     p.encodings.push_back({"nb201", key, t.row(r)[c_str]});
     for (std::size_t i = 0; i < ds.size(); ++i) {
       p.truth.push_back(truth_row("nb201", key, ds[i], "val_acc", "bench", cell(t, r, c_acc[i], p)));
-      p.scores.push_back(score_row("nb201", key, ds[i], "naslib", "zen", cell(t, r, c_zen[i], p), 0, 0, "missing"));
+      p.scores.push_back(score_row("nb201", key, ds[i], "naslib", "zen", cell(t, r, c_zen[i], p)));
       rep.truth_rows++, rep.score_rows++;
     }
   }
@@ -189,8 +201,8 @@ void parse_nb301_csv(const fs::path& path, Parsed& p, ImportFileReport& rep) {
     if (key.size() < 4 || key.front() != '[' || key.back() != ']')
       throw Error(t.where(r, c_g), "'" + t.row(r)[c_g] + "' is not a [normal, reduce] genotype", "restore the file");
     keys.insert(key);
-    p.scores.push_back(score_row("darts", key, "cifar10", "naslib", "params", cell(t, r, c_p, p), 0, 0, "missing"));
-    p.scores.push_back(score_row("darts", key, "cifar10", "naslib", "flops", cell(t, r, c_f, p), 0, 0, "missing"));
+    p.scores.push_back(score_row("darts", key, "cifar10", "naslib", "params", cell(t, r, c_p, p)));
+    p.scores.push_back(score_row("darts", key, "cifar10", "naslib", "flops", cell(t, r, c_f, p)));
     rep.score_rows += 2;
   }
   rep.archs = static_cast<std::int64_t>(keys.size());
@@ -215,7 +227,7 @@ void parse_flexibert(const fs::path& path, Parsed& p, ImportFileReport& rep) {
                                                 t.where(r, t.column("encoder_layers_json")))});
     for (const auto& task : tasks)
       p.truth.push_back(truth_row("flexibert", key, task, "dev", "bench", cell(t, r, t.column(task), p))), rep.truth_rows++;
-    p.scores.push_back(score_row("flexibert", key, "glue", "bench", "params_harness", cell(t, r, c_params, p), 0, 0, "missing"));
+    p.scores.push_back(score_row("flexibert", key, "glue", "bench", "params_harness", cell(t, r, c_params, p)));
     rep.score_rows++;
   }
   rep.archs = static_cast<std::int64_t>(t.rows());
@@ -234,7 +246,7 @@ void parse_gpt(const fs::path& path, Parsed& p, ImportFileReport& rep) {
     for (const char* m : {"valid_ppl", "test_ppl", "train_seconds"})
       p.truth.push_back(truth_row("gpt", key, "wt103", m, "bench", cell(t, r, t.column(m), p), false)), rep.truth_rows++;
     for (const char* m : {"params_nonembedding", "params_total"})
-      p.scores.push_back(score_row("gpt", key, "wt103", "bench", m, cell(t, r, t.column(m), p), 0, 0, "missing")),
+      p.scores.push_back(score_row("gpt", key, "wt103", "bench", m, cell(t, r, t.column(m), p))),
           rep.score_rows++;
   }
   rep.archs = static_cast<std::int64_t>(t.rows());
