@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "cli_common.hpp"
+#include "zcnas/common/error.hpp"
 #include "zcnas/search/driver.hpp"
 
 namespace zcnas::cli {
