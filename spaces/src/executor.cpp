@@ -147,10 +147,16 @@ void TorchNetImpl::reset_parameters(std::uint64_t seed) {
     double fan_in = static_cast<double>(ws[1]);
     for (std::size_t d = 2; d < ws.size(); ++d) fan_in *= static_cast<double>(ws[d]);
     const double bound = fan_in > 0 ? 1.0 / std::sqrt(fan_in) : 0.0;
-    // Generate on CPU (the generator is a CPU one), then copy to the parameter's device.
-    w->copy_(torch::empty(w->sizes(), w->options().device(torch::kCPU)).uniform_(-bound, bound, gen));
-    if (auto* b = params.find("bias"))
-      b->copy_(torch::empty(b->sizes(), b->options().device(torch::kCPU)).uniform_(-bound, bound, gen));
+    // The generator is a CPU one: fill CPU parameters in place (same values as filling a
+    // fresh CPU tensor, without the temporary), others via a CPU tensor and a copy.
+    auto fill = [&](torch::Tensor& t) {
+      if (t.device().is_cpu() && t.is_contiguous())
+        t.uniform_(-bound, bound, gen);
+      else
+        t.copy_(torch::empty(t.sizes(), t.options().device(torch::kCPU)).uniform_(-bound, bound, gen));
+    };
+    fill(*w);
+    if (auto* b = params.find("bias")) fill(*b);
   }
 }
 

@@ -268,3 +268,29 @@ TEST_CASE("flops_naslib follows tensorwatch's per-module formulas", "[spaces][ir
   TorchNet net(g);
   CHECK(param_count(g) == module_numel(net));
 }
+
+TEST_CASE("reset_parameters is deterministic per seed and uses PyTorch's default bounds", "[spaces][ir]") {
+  NetGraph g;
+  auto x = g.input({3, 6, 6});
+  Conv2dAttr c;
+  c.out_channels = 8;
+  c.kernel = 3;
+  c.bias = true;
+  x = g.conv2d(x, c, "conv");
+  x = g.batchnorm(x, BatchNormAttr{}, "bn");
+  x = g.linear(g.flatten(x, "flat"), LinearAttr{4, true}, "fc");
+  g.set_output(x);
+  TorchNet a(g, 5), b(g, 5), other(g, 6);
+  auto pa = a->named_parameters(), pb = b->named_parameters(), po = other->named_parameters();
+  for (const auto& kv : pa) {
+    INFO(kv.key());
+    CHECK(torch::equal(kv.value(), pb[kv.key()]));
+  }
+  CHECK_FALSE(torch::equal(pa["conv.weight"], po["conv.weight"]));
+  const double bound = 1.0 / std::sqrt(3.0 * 9.0);  // 1/sqrt(fan_in)
+  CHECK(pa["conv.weight"].abs().max().item<double>() <= bound);
+  CHECK(pa["conv.bias"].abs().max().item<double>() <= bound);
+  CHECK(torch::equal(pa["bn.weight"], torch::ones({8})));
+  b->reset_parameters(6);
+  CHECK(torch::equal(b->named_parameters()["conv.weight"], po["conv.weight"]));
+}

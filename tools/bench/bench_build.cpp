@@ -1,0 +1,88 @@
+// How long it takes to turn an arch string into a network: parse + compile to the IR,
+// then build the libtorch module (parameter allocation + seeded initialisation).
+// NB201 (cifar10 head) and TransNAS-Bench-101 micro (class_scene, and the autoencoder
+// whose 23 M-parameter decoder dominates its build). Peak RSS is printed at the end.
+//
+//   ./build/<dir>/tools/bench_build [--benchmark_filter=...]
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+
+#include "zcnas/spaces/counting.hpp"
+#include "zcnas/spaces/executor.hpp"
+#include "zcnas/spaces/registry.hpp"
+
+using namespace zcnas::spaces;
+
+namespace {
+
+// A fixed, seeded list of archs so every iteration does comparable work.
+std::vector<std::string> archs(const Space& s, std::size_t n) {
+  Rng rng(12345);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < n; ++i) out.push_back(s.sample(rng));
+  return out;
+}
+
+void compile_ir(benchmark::State& state, const char* space, const char* dataset) {
+  const Space& s = get_space(space);
+  const auto list = archs(s, 64);
+  std::size_t i = 0, nodes = 0;
+  for (auto _ : state) {
+    // Parse any encoding -> canonical, then compile: what a scoring worker does per candidate.
+    auto g = s.compile(s.canonical(list[i++ % list.size()]), dataset);
+    nodes += g.size();
+    benchmark::DoNotOptimize(g);
+  }
+  state.counters["nodes"] = benchmark::Counter(static_cast<double>(nodes), benchmark::Counter::kAvgIterations);
+}
+
+void build_torchnet(benchmark::State& state, const char* space, const char* dataset) {
+  torch::set_num_threads(1);
+  const Space& s = get_space(space);
+  const auto list = archs(s, 16);
+  std::vector<NetGraph> graphs;
+  for (const auto& a : list) graphs.push_back(s.compile(a, dataset));
+  std::size_t i = 0;
+  double params = 0;
+  for (auto _ : state) {
+    const auto& g = graphs[i++ % graphs.size()];
+    TorchNet net(g, 1);
+    params += static_cast<double>(param_count(net->graph()));
+    benchmark::DoNotOptimize(net);
+  }
+  state.counters["params"] = benchmark::Counter(params, benchmark::Counter::kAvgIterations);
+}
+
+void count(benchmark::State& state, const char* space, const char* dataset) {
+  const Space& s = get_space(space);
+  Rng rng(1);
+  const auto g = s.compile(s.sample(rng), dataset);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(param_count(g));
+    benchmark::DoNotOptimize(flops_naslib(g));
+  }
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(compile_ir, nb201_cifar10, "nb201", "cifar10")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(compile_ir, tnb101_class_scene, "tnb101_micro", "class_scene")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(compile_ir, tnb101_autoencoder, "tnb101_micro", "autoencoder")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(count, nb201_cifar10, "nb201", "cifar10")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, nb201_cifar10, "nb201", "cifar10")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, tnb101_class_scene, "tnb101_micro", "class_scene")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, tnb101_autoencoder, "tnb101_micro", "autoencoder")->Unit(benchmark::kMicrosecond);
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  std::printf("peak RSS: %.1f MiB\n", static_cast<double>(ru.ru_maxrss) / 1024.0);  // ru_maxrss is KiB on Linux
+  return 0;
+}
