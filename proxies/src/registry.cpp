@@ -36,10 +36,9 @@ ProxyPtr make_proxy(std::string_view name, const nlohmann::json& settings) {
     auto& r = registry();
     std::lock_guard lock(r.mu);
     auto it = r.factories.find(name);
-    if (it == r.factories.end())
-      throw Error("proxy '" + std::string(name) + "'", "unknown proxy", "registered proxies: " + joined_names());
-    f = it->second;
+    if (it != r.factories.end()) f = it->second;
   }
+  if (!f) throw Error("proxy '" + std::string(name) + "'", "unknown proxy", "registered proxies: " + joined_names());
   return f(settings.is_null() ? nlohmann::json::object() : settings);
 }
 
