@@ -1,10 +1,16 @@
 #include "cli_common.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include "zcnas/benchdb/database.hpp"
+#include "zcnas/benchdb/encoding.hpp"
+#include "zcnas/common/error.hpp"
+#include "zcnas/common/text_hash.hpp"
+#include "zcnas/spaces/registry.hpp"
 
 namespace zcnas::cli {
 
@@ -91,6 +97,82 @@ std::string format_table(const std::vector<std::string>& header, const std::vect
   out += std::string(total + 2 * (w.size() - 1), '-') + "\n";
   for (const auto& r : rows) out += line(r);
   return out;
+}
+
+}  // namespace zcnas::cli
+
+// ---- names and architectures ----------------------------------------------------
+
+namespace zcnas::cli {
+namespace {
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+  return out.empty() ? "(none)" : out;
+}
+bool registered(const std::string& space) {
+  const auto names = spaces::space_names();
+  return std::find(names.begin(), names.end(), space) != names.end();
+}
+}  // namespace
+
+std::string resolve_space(benchdb::Database& db, const std::string& name) {
+  std::vector<std::string> known = spaces::space_names();
+  for (const auto& s : db.spaces())
+    if (std::find(known.begin(), known.end(), s) == known.end()) known.push_back(s);
+  std::sort(known.begin(), known.end());
+  for (const auto& s : known)
+    if (lower(s) == lower(name)) return s;
+  throw Error("space '" + name + "'", "unknown space", "known: " + join(known) + " (run `zcnas bench import` to add the benchmark spaces)");
+}
+
+std::string resolve_dataset(benchdb::Database& db, const std::string& space, const std::string& name) {
+  std::vector<std::string> known = db.datasets(space);
+  if (registered(space))
+    for (const auto& d : spaces::get_space(space).datasets())
+      if (std::find(known.begin(), known.end(), d) == known.end()) known.push_back(d);
+  for (const auto& d : known)
+    if (lower(d) == lower(name)) return d;
+  throw Error("dataset '" + name + "'", "unknown data set for space " + space, "known: " + join(known));
+}
+
+benchdb::ArchInfo lookup_arch(benchdb::Database& db, const std::string& space, const std::string& arch) {
+  const std::string input = "arch '" + arch + "'";
+  std::string space_error;
+  if (registered(space)) {
+    const auto& sp = spaces::get_space(space);
+    try {
+      const std::string canonical = sp.canonical(arch);
+      const std::string key = sp.benchmark_key(canonical);
+      if (auto a = db.arch(space, key)) return *a;
+      throw Error(input, "valid " + space + " architecture (key " + key + ") but not in database " + db.path(),
+                  "run `zcnas bench import`, or score it with `zcnas score`");
+    } catch (const Error& e) {
+      if (e.problem().find("not in database") != std::string::npos) throw;
+      space_error = e.what();  // try the benchmark's own encodings below
+    }
+  }
+  if (auto a = db.arch(space, arch)) return *a;
+  if (auto a = db.arch_by_encoding(space, arch)) return *a;
+  try {
+    std::string key;
+    if (space == "nb201") key = benchdb::digits_from_tuple(arch, 6, 4, input);
+    else if (space == "tnb101_micro") key = benchdb::digits_from_tuple(arch, 6, 3, input);
+    else if (space == "nb101") key = benchdb::nb101_key_from_tuple(arch, input);
+    else if (space == "darts") key = normalize_whitespace(arch);
+    if (!key.empty())
+      if (auto a = db.arch(space, key)) return *a;
+    if (benchdb::is_transformer_space(space))
+      if (auto a = db.arch_by_encoding(space, benchdb::transformer_encoding(space, arch, input))) return *a;
+  } catch (const Error& e) {
+    if (space_error.empty()) space_error = e.what();
+  }
+  throw Error(input, "no " + space + " architecture in the database matches it" + (space_error.empty() ? "" : " (" + space_error + ")"),
+              "see docs/cli.md for the encodings of --arch; run `zcnas bench import` if the database is empty");
 }
 
 }  // namespace zcnas::cli

@@ -9,6 +9,11 @@
 #include <string>
 #include <vector>
 
+namespace zcnas::benchdb {
+class Database;
+struct ArchInfo;
+}  // namespace zcnas::benchdb
+
 namespace zcnas::cli {
 
 struct GlobalOptions {
@@ -45,6 +50,17 @@ void emit(const nlohmann::json& j, const std::string& human);
 // A simple aligned text table for human output.
 std::string format_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 std::string fmt_num(double v, int precision = 4);
+
+// ---- names and architectures (shared by bench query, correlate, score) --------
+// A space known to zcnas (registered) or present in the database; case-insensitive.
+// Throws zcnas::Error listing the known spaces.
+std::string resolve_space(benchdb::Database& db, const std::string& name);
+// A data set / task of the space (database or registered space); case-insensitive.
+std::string resolve_dataset(benchdb::Database& db, const std::string& space, const std::string& name);
+// Finds the stored arch for any documented encoding (docs/cli.md "--arch"): the
+// registered space's canonical()/benchmark_key() first, then the benchmark key,
+// the imported encoding (arch_str, transformer JSON), tuples and genotypes.
+benchdb::ArchInfo lookup_arch(benchdb::Database& db, const std::string& space, const std::string& arch);
 
 }  // namespace zcnas::cli
 
