@@ -183,7 +183,7 @@ TEST_CASE("bad benchmark data: one-line error naming the file, database unchange
     const auto pos = text.find("\n000010,");
     REQUIRE(pos != std::string::npos);
     const auto comma = text.find(',', text.find(',', pos + 1) + 1);  // third column of that row
-    text.replace(comma + 1, 1, "x");
+    text[comma + 1] = 'x';  // "7.48408" -> "x.48408"
     spit(data / "transnas101_micro.csv", text);
     const auto msg = error_of([&] { import_benchdata(db, data.string()); });
     CHECK_THAT(msg, Catch::Contains("transnas101_micro.csv line") && Catch::Contains("not a number"));
