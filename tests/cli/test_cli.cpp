@@ -249,3 +249,16 @@ TEST_CASE("bad database files and corrupt data leave the database unchanged", "[
   }
   CHECK(fingerprint(fx.db) == before);
 }
+
+TEST_CASE("correlate --bootstrap: seeded intervals around the estimate", "[cli]") {
+  const auto& db = imported_db();
+  const std::string cmd = "correlate --space nb201 --dataset cifar10 --proxy naslib:synflow --bootstrap 200 --json --db " + q(db);
+  const auto a = run(cmd + " --seed 5"), b = run(cmd + " --seed 5"), c = run(cmd + " --seed 6");
+  REQUIRE(a.code == 0);
+  const auto ja = json::parse(a.out);
+  CHECK(ja == json::parse(b.out));
+  CHECK(ja["spearman_ci95"] != json::parse(c.out)["spearman_ci95"]);
+  CHECK(ja["spearman_ci95"][0].get<double>() < ja["spearman"].get<double>());
+  CHECK(ja["spearman"].get<double>() < ja["spearman_ci95"][1].get<double>());
+  CHECK(ja["kendall_ci95"][0].get<double>() < ja["kendall"].get<double>());
+}

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "cli_common.hpp"
 #include "zcnas/benchdb/database.hpp"
@@ -85,12 +86,13 @@ struct Result {
   ProxyRef proxy;
   predictors::CorrelationSummary summary;
   std::int64_t averaged = 0;  // archs with several provenances (averaged)
+  std::optional<predictors::ConfidenceInterval> kendall_ci, spearman_ci;
 };
 
 nlohmann::json num(double v) { return std::isnan(v) ? nlohmann::json(nullptr) : nlohmann::json(v); }
 
 void run(const std::string& space_opt, const std::string& dataset_opt, const std::string& proxy_spec,
-         const std::string& truth_opt, const std::string& metric_opt) {
+         const std::string& truth_opt, const std::string& metric_opt, int bootstrap) {
   auto db = Database::open(database_path(), benchdb::OpenMode::ReadOnly);
   const std::string space = resolve_space(db, space_opt);
   const std::string dataset = resolve_dataset(db, space, dataset_opt);
@@ -105,7 +107,8 @@ void run(const std::string& space_opt, const std::string& dataset_opt, const std
     for (const auto& s : db.scores(space, dataset, ref.source, ref.name))
       if (s.value) acc[s.arch_key].first += *s.value, acc[s.arch_key].second++;
     std::vector<double> x, y;
-    Result r{ref, {}, 0};
+    Result r;
+    r.proxy = ref;
     for (const auto& [key, sc] : acc) {
       auto it = truth.find(key);
       if (it == truth.end()) continue;
@@ -114,6 +117,10 @@ void run(const std::string& space_opt, const std::string& dataset_opt, const std
       y.push_back(it->second);
     }
     r.summary = predictors::summarize(x, y);
+    if (bootstrap > 0) {  // seeded percentile bootstrap (--seed), 95%
+      r.kendall_ci = predictors::bootstrap_ci(x, y, predictors::kendall_tau_b, bootstrap, globals().seed);
+      r.spearman_ci = predictors::bootstrap_ci(x, y, predictors::spearman_rho, bootstrap, globals().seed);
+    }
     results.push_back(std::move(r));
   }
   std::stable_sort(results.begin(), results.end(), [](const Result& a, const Result& b) {
@@ -131,19 +138,29 @@ void run(const std::string& space_opt, const std::string& dataset_opt, const std
                           {"spearman", num(r.summary.spearman)},             {"pearson", num(r.summary.pearson)},
                           {"top_k_precision", topk}};
   };
+  auto with_ci = [&](const Result& r) {
+    auto j = to_json(r);
+    if (r.kendall_ci) j["kendall_ci95"] = {num(r.kendall_ci->lo), num(r.kendall_ci->hi)};
+    if (r.spearman_ci) j["spearman_ci95"] = {num(r.spearman_ci->lo), num(r.spearman_ci->hi)};
+    return j;
+  };
   nlohmann::json j;
   if (results.size() == 1 && proxy_spec.find(',') == std::string::npos && proxy_spec != "all") {
-    j = to_json(results.front());
+    j = with_ci(results.front());
   } else {
     j = nlohmann::json::array();
-    for (const auto& r : results) j.push_back(to_json(r));
+    for (const auto& r : results) j.push_back(with_ci(r));
   }
   std::vector<std::vector<std::string>> rows;
   std::string notes;
   for (const auto& r : results) {
     auto f = [](double v) { return std::isnan(v) ? std::string("-") : fmt_num(v, 3); };
-    rows.push_back({r.proxy.label(), std::to_string(r.summary.n), f(r.summary.kendall), f(r.summary.spearman),
-                    f(r.summary.pearson), f(r.summary.top_k_precision.at(1)), f(r.summary.top_k_precision.at(5)),
+    auto ci = [&](const std::optional<predictors::ConfidenceInterval>& c) {
+      return c ? " [" + f(c->lo) + ", " + f(c->hi) + "]" : std::string();
+    };
+    rows.push_back({r.proxy.label(), std::to_string(r.summary.n), f(r.summary.kendall) + ci(r.kendall_ci),
+                    f(r.summary.spearman) + ci(r.spearman_ci), f(r.summary.pearson),
+                    f(r.summary.top_k_precision.at(1)), f(r.summary.top_k_precision.at(5)),
                     f(r.summary.top_k_precision.at(10))});
     if (r.averaged)
       notes += r.proxy.label() + ": " + std::to_string(r.averaged) + " archs have scores of several provenances (averaged)\n";
@@ -157,12 +174,15 @@ void setup(CLI::App& root) {
   auto* cmd = root.add_subcommand("correlate", "rank correlation of stored proxy scores with benchmark ground truth");
   cmd->fallthrough();
   static std::string space, dataset, proxy, truth, metric;
+  static int bootstrap = 0;
   cmd->add_option("--space", space, "search space, e.g. nb201")->required();
   cmd->add_option("--dataset", dataset, "data set / task, e.g. cifar10 (case-insensitive)")->required();
   cmd->add_option("--proxy", proxy, "NAME (zcnas), SOURCE:NAME (stored, e.g. naslib:synflow), comma list, or all")->required();
   cmd->add_option("--truth", truth, "ground-truth source: bench (the benchmark table, default) or naslib (Suite-Zero JSON)");
   cmd->add_option("--metric", metric, "ground-truth metric when the source has several (e.g. valid_ppl, top1_kd)");
-  cmd->callback([] { run(space, dataset, proxy, truth, metric); });
+  cmd->add_option("--bootstrap", bootstrap, "add 95% bootstrap intervals for tau and rho from N resamples (seeded by --seed)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->callback([] { run(space, dataset, proxy, truth, metric, bootstrap); });
 }
 ZCNAS_COMMAND(setup);
 
