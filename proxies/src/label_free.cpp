@@ -182,16 +182,19 @@ double zen_score(spaces::TorchNet& net, const std::vector<std::pair<torch::Tenso
     bns.push_back({n.inputs[0], a.momentum, torch::ones({n.shape[0]}, torch::kFloat64)});
   }
   torch::NoGradGuard no_grad;
+  std::vector<char> keep(g.size(), 0);
+  for (const auto& b : bns) keep[b.input] = 1;
   auto run = [&](const torch::Tensor& x) {
     torch::Tensor pre_gap;
     std::vector<torch::Tensor> outs(g.size());
     net->forward(x, [&](NodeId id, const Node&, const torch::Tensor& out) {
       if (id == gap) pre_gap = out;
-      outs[id] = out;
+      if (keep[id]) outs[id] = out;
     });
     for (auto& b : bns) {
-      // Unbiased batch variance over N, H, W, as BatchNorm's running-stat update.
-      auto var = outs[b.input].to(torch::kFloat64).var({0, 2, 3}, /*unbiased=*/true);
+      // Unbiased batch variance over N, H, W, as BatchNorm's running-stat update
+      // (in the network's dtype, as the module buffer would be).
+      auto var = outs[b.input].var({0, 2, 3}, /*unbiased=*/true).to(torch::kFloat64);
       b.running_var = (1.0 - b.momentum) * b.running_var + b.momentum * var;
     }
     return pre_gap;
