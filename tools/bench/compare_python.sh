@@ -9,7 +9,10 @@
 #
 # Run from the repository root. Ratios use process-CPU seconds (the machine is
 # shared; CPU time is what contention does not inflate) and wall seconds.
+# "1 thread" means one libtorch thread and one OpenBLAS thread in both programs
+# (OPENBLAS_NUM_THREADS=1 below; bench_proxies also sets it per worker).
 set -euo pipefail
+export OPENBLAS_NUM_THREADS=1
 N=${1:-10}
 BUILD=${2:-build/h4}
 PY_THREADS=${PY_THREADS:-1}
