@@ -167,23 +167,43 @@ double zen_score(spaces::TorchNet& net, const std::vector<std::pair<torch::Tenso
     }
   if (gap < 0) throw Error("zen", "the network has no global average pool", "zen reads the feature map before it");
   // Batchnorm nodes and the momentum of each; running_var starts at 1 (PyTorch's reset).
+  // Batchnorm nodes. A tracking batchnorm's module buffer holds exactly the
+  // running variance we need (reset to 1 here, then PyTorch's update at every
+  // forward); for a non-tracking one we apply the same update to the unbiased
+  // batch variance of its input ourselves.
   struct Bn {
     NodeId input;
     double momentum;
-    torch::Tensor running_var;
+    torch::Tensor buffer;       // the module's running_var (tracking batchnorms)
+    torch::Tensor running_var;  // our own (non-tracking batchnorms)
   };
   std::vector<Bn> bns;
   const auto live = g.live_nodes();
+  torch::NoGradGuard no_grad;
   for (NodeId id = 0; id < static_cast<NodeId>(g.size()); ++id) {
     const auto& n = g.node(id);
     if (n.op != OpKind::BatchNorm2d || !live[id]) continue;
     const auto& a = n.as<spaces::BatchNormAttr>();
     if (tracked_bn_only && !a.track_running_stats) continue;
-    bns.push_back({n.inputs[0], a.momentum, torch::ones({n.shape[0]}, torch::kFloat64)});
+    Bn b{n.inputs[0], a.momentum, {}, {}};
+    torch::Tensor* buf = nullptr;
+    if (a.track_running_stats) {
+      auto buffers = net->node_module(id)->named_buffers(false);
+      buf = buffers.find("running_var");
+      if (auto* rm = buffers.find("running_mean")) rm->zero_();
+      if (auto* nb = buffers.find("num_batches_tracked")) nb->zero_();
+    }
+    if (buf) {
+      buf->fill_(1.0);
+      b.buffer = *buf;
+    } else {
+      b.running_var = torch::ones({n.shape[0]}, torch::kFloat64);
+    }
+    bns.push_back(std::move(b));
   }
-  torch::NoGradGuard no_grad;
   std::vector<char> keep(g.size(), 0);
-  for (const auto& b : bns) keep[b.input] = 1;
+  for (const auto& b : bns)
+    if (!b.buffer.defined()) keep[b.input] = 1;
   auto run = [&](const torch::Tensor& x) {
     torch::Tensor pre_gap;
     std::vector<torch::Tensor> outs(g.size());
@@ -192,8 +212,7 @@ double zen_score(spaces::TorchNet& net, const std::vector<std::pair<torch::Tenso
       if (keep[id]) outs[id] = out;
     });
     for (auto& b : bns) {
-      // Unbiased batch variance over N, H, W, as BatchNorm's running-stat update
-      // (in the network's dtype, as the module buffer would be).
+      if (b.buffer.defined()) continue;  // updated by the module itself
       auto var = outs[b.input].var({0, 2, 3}, /*unbiased=*/true).to(torch::kFloat64);
       b.running_var = (1.0 - b.momentum) * b.running_var + b.momentum * var;
     }
@@ -207,7 +226,8 @@ double zen_score(spaces::TorchNet& net, const std::vector<std::pair<torch::Tenso
     auto mixed = run(x1 + gamma * x2);
     auto delta = (out - mixed).abs().sum({1, 2, 3}).mean().item<double>();
     double bn = 0.0;
-    for (const auto& b : bns) bn += std::log(std::sqrt(b.running_var.mean().item<double>()));
+    for (const auto& b : bns)
+      bn += std::log(std::sqrt((b.buffer.defined() ? b.buffer : b.running_var).to(torch::kFloat64).mean().item<double>()));
     total += std::log(delta) + bn;
   }
   return total / static_cast<double>(inputs.size());
