@@ -38,7 +38,7 @@ ProxyPtr make_epe_nas(const nlohmann::json& s) {
             if (!many) per_class.push_back(std::log(1.0 + k));
             continue;
           }
-          auto sub = j.jacobian.index_select(0, torch::tensor(idx, torch::kInt64));
+          auto sub = j.jacobian.index_select(0, torch::tensor(idx, torch::kInt64).to(j.jacobian.device()));
           auto corr = corrcoef_rows(sub);
           double sc = (corr.abs() + k).log().sum().item<double>();
           if (many) sc /= static_cast<double>(idx.size());

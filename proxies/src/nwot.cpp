@@ -16,7 +16,7 @@ ProxyPtr make_nwot(const nlohmann::json& s) {
         torch::NoGradGuard no_grad;
         auto net = ctx.fresh_net(torch::kFloat32);
         const auto n = ctx.batch().size();
-        auto K = torch::zeros({n, n}, torch::kFloat64);
+        auto K = torch::zeros({n, n}, torch::TensorOptions(torch::kFloat64).device(ctx.device()));
         net->forward(ctx.batch().inputs, [&](spaces::NodeId, const spaces::Node& node, const torch::Tensor& y) {
           if (node.op != spaces::OpKind::ReLU) return;
           auto sgn = (y.reshape({n, -1}) > 0).to(torch::kFloat64).mul(2.0).sub(1.0);

@@ -41,10 +41,16 @@ void check_batch_fits(const spaces::NetGraph& graph, const Batch& batch) {
   }
 }
 
-NetworkScores Scorer::score(const spaces::NetGraph& graph, const Batch& batch, std::uint64_t seed) const {
+NetworkScores Scorer::score(const spaces::NetGraph& graph, const Batch& batch, std::uint64_t seed,
+                            torch::Device device) const {
   if (needs_data()) check_batch_fits(graph, batch);
   using clock = std::chrono::steady_clock;
-  ProxyContext ctx(graph, batch, seed);
+  Batch on_device = batch;
+  if (!device.is_cpu()) {
+    if (on_device.inputs.defined()) on_device.inputs = on_device.inputs.to(device);
+    if (on_device.labels.defined()) on_device.labels = on_device.labels.to(device);
+  }
+  ProxyContext ctx(graph, std::move(on_device), seed, device);
   NetworkScores out;
   const auto t_all = clock::now();
   for (const auto& p : proxies_) {

@@ -30,7 +30,7 @@ ProxyPtr make_synflow(const nlohmann::json& s) {
           torch::NoGradGuard no_grad;
           for (auto& p : net->parameters()) p.abs_();
         }
-        auto x = torch::ones(spaces::batched(ctx.graph().input_shape(), 1), torch::kFloat64);
+        auto x = torch::ones(spaces::batched(ctx.graph().input_shape(), 1), torch::TensorOptions(torch::kFloat64).device(ctx.device()));
         net->forward(x).sum().backward();
         std::vector<torch::Tensor> logs;
         for (auto id : metric_layers(ctx.graph())) {

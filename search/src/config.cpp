@@ -93,7 +93,7 @@ SearchConfig parse_config(const std::string& text, const std::string& src) {
   if (!root.IsDefined() || root.IsNull()) throw Error(src, "empty config");
   check_keys(src, root, "",
              {"name", "space", "dataset", "proxies", "combine", "strategy", "budget", "constraints", "limits", "seed",
-              "threads", "intra_op_threads", "batch_size", "data", "database", "output", "top_k"});
+              "threads", "intra_op_threads", "batch_size", "data", "database", "output", "top_k", "device"});
   SearchConfig c;
   c.source_text = text;
   auto required = [&](const char* k) {
@@ -173,6 +173,7 @@ SearchConfig parse_config(const std::string& text, const std::string& src) {
   if (root["intra_op_threads"]) positive(src, root["intra_op_threads"], "intra_op_threads", c.intra_op_threads = get<int>(src, root["intra_op_threads"], "intra_op_threads"));
   if (root["batch_size"]) positive(src, root["batch_size"], "batch_size", c.batch_size = get<int>(src, root["batch_size"], "batch_size"));
   if (root["top_k"]) positive(src, root["top_k"], "top_k", c.top_k = get<int>(src, root["top_k"], "top_k"));
+  if (root["device"]) c.device = get<std::string>(src, root["device"], "device");
   if (root["data"]) c.data = get<std::string>(src, root["data"], "data");
   if (root["database"]) c.database = get<std::string>(src, root["database"], "database");
   if (root["output"]) c.output = get<std::string>(src, root["output"], "output");
@@ -205,6 +206,7 @@ nlohmann::json SearchConfig::to_json() const {
   j["limits"] = {{"candidate_seconds", limits.candidate_seconds}, {"candidate_memory_mb", limits.candidate_memory_mb}};
   j["seed"] = seed;
   j["batch_size"] = batch_size;
+  j["device"] = device;
   j["data"] = data;
   j["top_k"] = top_k;
   return j;

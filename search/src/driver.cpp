@@ -18,6 +18,7 @@
 #include "zcnas/proxies/registry.hpp"
 #include "zcnas/proxies/scorer.hpp"
 #include "zcnas/search/dedup.hpp"
+#include "zcnas/search/provenance.hpp"
 #include "zcnas/search/strategy.hpp"
 #include "zcnas/spaces/counting.hpp"
 #include "zcnas/spaces/registry.hpp"
@@ -67,6 +68,15 @@ class Driver final : public SearchContext {
       : cfg_(cfg), opt_(opt), space_(spaces::get_space(cfg.space)), dataset_(space_.resolve_dataset(cfg.dataset)),
         db_(benchdb::Database::open(opt.database)), rng_(cfg.seed) {
     threads_ = opt.threads >= 0 ? opt.threads : cfg.threads;
+    try {
+      device_ = torch::Device(cfg.device);
+    } catch (const c10::Error&) {
+      throw Error("config key 'device'", "'" + cfg.device + "' is not a device name", "use cpu, cuda or cuda:N");
+    }
+    if (device_.is_cuda()) {
+      if (!torch::cuda::is_available()) throw Error("config key 'device'", "CUDA is not available here", "use device: cpu");
+      threads_ = 1;  // one GPU: candidates go to it one at a time
+    }
     setup_proxies();
     load_truth();
   }
@@ -125,14 +135,7 @@ class Driver final : public SearchContext {
         u.source = "zcnas";
         u.name = spec.name;
         u.proxy = proxies::make_proxy(u.name, spec.settings);
-        const auto info = u.proxy->info();
-        u.prov.source = "zcnas";
-        u.prov.proxy = info.name;
-        u.prov.proxy_version = info.version;
-        u.prov.settings = benchdb::normalize_settings(u.proxy->settings().dump());
-        u.prov.seed = cfg_.seed;
-        u.prov.batch_size = cfg_.batch_size;
-        u.prov.device = "cpu";
+        u.prov = computed_provenance(*u.proxy, cfg_.seed, cfg_.batch_size, device_.str());
       } else {
         u.source = spec.name.substr(0, colon);
         u.name = spec.name.substr(colon + 1);
@@ -247,6 +250,7 @@ class Driver final : public SearchContext {
   benchdb::Database db_;
   spaces::Rng rng_;
   int threads_ = 0;
+  torch::Device device_ = torch::kCPU;
   std::vector<ProxyUse> uses_;
   std::vector<RankTracker> ranks_;
   proxies::ImageSet pool_;
@@ -349,7 +353,7 @@ std::vector<std::optional<double>> Driver::score(const std::vector<std::string>&
           bo.seed = cfg_.seed;
           batch = proxies::make_batch(pool_, job.graph, bo);
         }
-        job.scores = scorer.score(job.graph, batch, cfg_.seed);
+        job.scores = scorer.score(job.graph, batch, cfg_.seed, device_);
       } catch (const std::exception& e) {
         job.error = e.what();
       }

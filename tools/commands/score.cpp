@@ -39,7 +39,7 @@ void setup(CLI::App& root) {
     proxies::Batch batch;
     if (scorer.needs_data()) batch = proxies::make_batch(load_pool(a->batch), graph, batch_options(a->batch, dataset, seed));
     at::set_num_threads(a->intra_op_threads);
-    const auto r = scorer.score(graph, batch, seed);
+    const auto r = scorer.score(graph, batch, seed, parse_device(a->batch.device));
 
     nlohmann::json j{{"arch", arch}, {"space", space.name()}, {"dataset", dataset}, {"seed", seed},
                      {"batch", batch.description}, {"total_seconds", r.total_seconds}};

@@ -11,6 +11,7 @@
 #include "zcnas/proxies/batch.hpp"
 #include "zcnas/proxies/cifar10.hpp"
 #include "zcnas/proxies/proxy.hpp"
+#include "zcnas/search/provenance.hpp"
 
 namespace zcnas::cli {
 
@@ -18,12 +19,14 @@ struct BatchArgs {
   std::string data;        // --data: a CIFAR-10 .bin file or directory
   int batch_size = 32;     // --batch-size (NASLib's default)
   bool no_augment = false; // --no-augment
+  std::string device = "cpu";  // --device: cpu or cuda[:N] (part of the provenance)
 };
 
 inline void add_batch_options(CLI::App& cmd, BatchArgs& a) {
   cmd.add_option("--data", a.data, "CIFAR-10 binary file or directory (default: ../shared/benchdata/cifar10 training batches)");
   cmd.add_option("--batch-size", a.batch_size, "images per batch (NASLib: 32)")->check(CLI::PositiveNumber);
   cmd.add_flag("--no-augment", a.no_augment, "no random crop/flip (NASLib samples from its augmented loader)");
+  cmd.add_option("--device", a.device, "where proxies run: cpu, or cuda / cuda:N on a CUDA build of libtorch");
 }
 
 inline proxies::ImageSet load_pool(const BatchArgs& a) {
@@ -45,17 +48,22 @@ inline proxies::BatchOptions batch_options(const BatchArgs& a, const std::string
   return bo;
 }
 
-inline benchdb::Provenance provenance(const proxies::Proxy& p, std::uint64_t seed, int batch_size) {
-  benchdb::Provenance prov;
-  const auto info = p.info();
-  prov.source = "zcnas";
-  prov.proxy = info.name;
-  prov.proxy_version = info.version;
-  prov.settings = benchdb::normalize_settings(p.settings().dump());
-  prov.seed = seed;
-  prov.batch_size = batch_size;
-  prov.device = "cpu";
-  return prov;
+// The device a user named, checked against this libtorch build.
+inline torch::Device parse_device(const std::string& name) {
+  try {
+    torch::Device d(name);
+    if (d.is_cuda() && !torch::cuda::is_available())
+      throw Error("--device " + name, "CUDA is not available in this build of libtorch or on this machine", "use --device cpu");
+    return d;
+  } catch (const c10::Error&) {
+    throw Error("--device " + name, "not a device name", "use cpu, cuda or cuda:N");
+  }
+}
+
+// Provenance of a computed score: one definition shared with the search driver.
+inline benchdb::Provenance provenance(const proxies::Proxy& p, std::uint64_t seed, int batch_size,
+                                      const std::string& device = "cpu", bool augment = true) {
+  return search::computed_provenance(p, seed, batch_size, device, augment);
 }
 
 }  // namespace zcnas::cli

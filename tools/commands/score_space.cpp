@@ -86,7 +86,8 @@ void setup(CLI::App& root) {
     const auto proxies_list = proxies::make_proxies(a->proxy);
     const std::uint64_t seed = globals().seed;
     std::vector<benchdb::Provenance> provs;
-    for (const auto& p : proxies_list) provs.push_back(provenance(*p, seed, a->batch.batch_size));
+    const torch::Device device = parse_device(a->batch.device);
+    for (const auto& p : proxies_list) provs.push_back(provenance(*p, seed, a->batch.batch_size, device.str(), !a->batch.no_augment));
     const auto archs = select_archs(space, *a, seed);
 
     auto db = benchdb::Database::open(database_path());
@@ -119,7 +120,8 @@ void setup(CLI::App& root) {
     proxies::ImageSet pool;
     if (needs_data && !jobs.empty()) pool = load_pool(a->batch);
     const auto bo = batch_options(a->batch, dataset, seed);
-    const proxies::ParallelOptions popt{globals().threads, a->intra_op_threads};
+    // One GPU: candidates go to it one at a time (kernels are asynchronous already).
+    const proxies::ParallelOptions popt{device.is_cuda() ? 1 : globals().threads, a->intra_op_threads};
 
     std::map<std::string, std::size_t> status_counts;
     std::map<std::string, double> seconds_sum;
@@ -137,7 +139,7 @@ void setup(CLI::App& root) {
           const proxies::Scorer scorer(ps);
           proxies::Batch batch;
           if (scorer.needs_data()) batch = proxies::make_batch(pool, graph, bo);
-          job.scores = scorer.score(graph, batch, seed);
+          job.scores = scorer.score(graph, batch, seed, device);
         } catch (const std::exception& e) {
           job.error = e.what();
         }

@@ -44,7 +44,9 @@ class Scorer {
   // Scores `graph` on `batch` with weights initialised from `seed`. Throws
   // zcnas::Error when a proxy needs data and the batch does not fit the graph's
   // input shape (or is empty).
-  NetworkScores score(const spaces::NetGraph& graph, const Batch& batch, std::uint64_t seed) const;
+  // On a CUDA device the batch is copied there and every pass runs there.
+  NetworkScores score(const spaces::NetGraph& graph, const Batch& batch, std::uint64_t seed,
+                      torch::Device device = torch::kCPU) const;
 
  private:
   std::vector<ProxyPtr> proxies_;

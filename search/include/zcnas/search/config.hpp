@@ -47,6 +47,7 @@ struct SearchConfig {
   int threads = 0;           // oneTBB workers (0 = all cores)
   int intra_op_threads = 1;  // libtorch threads per worker
   int batch_size = 32;
+  std::string device = "cpu";  // cpu | cuda | cuda:N
   std::string data;          // optional path to CIFAR-10-layout images
   std::string database;      // optional; --db and ZCNAS_DB take precedence
   std::string output;        // report directory
