@@ -58,7 +58,8 @@ struct Fixture {
   fs::path dir;
   std::string db;
   Fixture() {
-    dir = fs::temp_directory_path() / ("zcnas_cli_fx_" + std::to_string(::getpid()));
+    static int counter = 0;  // one folder per fixture: the shared imported DB must outlive the others
+    dir = fs::temp_directory_path() / ("zcnas_cli_fx_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
     fs::remove_all(dir);
     fs::create_directories(dir);
     db = (dir / "zcnas.db").string();
