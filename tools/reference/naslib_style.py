@@ -153,7 +153,7 @@ def m_synflow(net, x, y):
         return signs
     linearize(net)
     net.zero_grad()
-    out = net(torch.ones([1] + list(x[0].shape), dtype=torch.float64))
+    out = net(torch.ones([1] + list(x[0].shape), dtype=torch.float64, device=x.device))
     torch.sum(out).backward()
     return total([torch.abs(l.weight * l.weight.grad) if l.weight.grad is not None else torch.zeros_like(l.weight)
                   for l in layers(net)])
@@ -208,19 +208,19 @@ def m_fisher(net, x, y):
         l.dummy.register_backward_hook(hook_factory(l))
     net.zero_grad()
     F.cross_entropy(net(x), y).backward()
-    return total([torch.abs(l.fisher) if l.fisher is not None else torch.zeros(l.weight.shape[0]) for l in layers(net)])
+    return total([torch.abs(l.fisher) if l.fisher is not None else torch.zeros(l.weight.shape[0], device=l.weight.device) for l in layers(net)])
 
 
 def m_grad_norm(net, x, y):
     net.zero_grad()
     F.cross_entropy(net(x), y).backward()
-    return total([l.weight.grad.norm() if l.weight.grad is not None else torch.zeros(1) for l in layers(net)])
+    return total([l.weight.grad.norm() if l.weight.grad is not None else torch.zeros(1, device=l.weight.device) for l in layers(net)])
 
 
 def m_plain(net, x, y):
     net.zero_grad()
     F.cross_entropy(net(x), y).backward()
-    return total([l.weight.grad * l.weight if l.weight.grad is not None else torch.zeros(1) for l in layers(net)])
+    return total([l.weight.grad * l.weight if l.weight.grad is not None else torch.zeros(1, device=l.weight.device) for l in layers(net)])
 
 
 def m_l2_norm(net, x, y):
@@ -232,7 +232,7 @@ def batch_jacobian(net, x):
     x = x.clone().requires_grad_(True)
     out = net(x)
     out.backward(torch.ones_like(out))
-    return x.grad.detach().reshape(x.size(0), -1).numpy(), out.shape[-1]
+    return x.grad.detach().reshape(x.size(0), -1).cpu().numpy(), out.shape[-1]
 
 
 def m_jacov(net, x, y):
@@ -248,7 +248,7 @@ def m_nwot(net, x, y):
     def hook(module, inp, out):
         nonlocal K
         a = (inp[0].view(inp[0].size(0), -1) > 0).float()
-        K = K + (a @ a.t()).numpy() + ((1.0 - a) @ (1.0 - a.t())).numpy()
+        K = K + (a @ a.t()).cpu().numpy() + ((1.0 - a) @ (1.0 - a.t())).cpu().numpy()
     for m in net.modules():
         if isinstance(m, nn.ReLU):
             m.register_forward_hook(hook)
@@ -259,7 +259,7 @@ def m_nwot(net, x, y):
 def m_epe_nas(net, x, y):
     j, n_classes = batch_jacobian(net, x)
     per_class = {}
-    for i, label in enumerate(y.numpy()):
+    for i, label in enumerate(y.cpu().numpy()):
         per_class[label] = np.vstack((per_class[label], j[i])) if label in per_class else j[i]
     score = 0.0
     for c, rows in per_class.items():
@@ -281,7 +281,7 @@ def m_zen(net, x, y, gamma=1e-2):
             elif isinstance(m, nn.BatchNorm2d):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
-        a, b = torch.randn(x.shape), torch.randn(x.shape)
+        a, b = torch.randn(x.shape, device=x.device), torch.randn(x.shape, device=x.device)
         o1 = net.forward_before_global_avg_pool(a)
         o2 = net.forward_before_global_avg_pool(a + gamma * b)
         s = torch.mean(torch.sum(torch.abs(o1 - o2), dim=[1, 2, 3]))
@@ -326,14 +326,14 @@ def m_dextr(net, x, y, points=8):
     s = math.log1p(sum(feature_hook_scores(net, x[:1], svd_layer)))
     net = net.double()
     d = x[0].numel()
-    g = torch.randn(2, d, dtype=torch.float64)
+    g = torch.randn(2, d, dtype=torch.float64, device=x.device)
     u = g[0] / g[0].norm()
     v = g[1] - (g[1] @ u) * u
     v = v / v.norm()
     u, v, r = u.reshape(x[0].shape), v.reshape(x[0].shape), math.sqrt(d)
     kap = 0.0
     for j in range(points):
-        t = torch.tensor(2 * math.pi * j / points, dtype=torch.float64, requires_grad=True)
+        t = torch.tensor(2 * math.pi * j / points, dtype=torch.float64, device=x.device, requires_grad=True)
         out = net((r * (u * torch.cos(t) + v * torch.sin(t))).unsqueeze(0)).reshape(-1)
         vel, acc = [], []
         for k in range(out.numel()):
@@ -375,11 +375,21 @@ def main():
     ap.add_argument("--proxies", default=",".join(MEASURES))
     ap.add_argument("--dextr-points", type=int, default=8)
     ap.add_argument("--json")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (one untimed warm-up arch on cuda)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     rows = list(csv.DictReader(open(os.path.join(BENCH, "nasbench201.csv"))))
     archs = [r["arch_str"] for r in random.Random(a.seed).sample(rows, a.archs)]
     x, y = cifar_batch(a.batch, a.seed)
+    dev = torch.device(a.device)
+    x, y = x.to(dev), y.to(dev)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
+    if dev.type == "cuda":  # warm-up: CUDA context, cuDNN handles; not part of any measure's cost
+        net = TinyNetwork(archs[0]).to(dev)
+        for n in a.proxies.split(","):
+            fn, bn = MEASURES[n]
+            fn(prunable_copy(net, bn), x, y)
+        sync()
     names = a.proxies.split(",")
     secs = {n: 0.0 for n in names}
     cpu = {n: 0.0 for n in names}
@@ -388,7 +398,8 @@ def main():
     for i, arch in enumerate(archs):
         torch.manual_seed(a.seed * 100003 + i)
         t0, c0 = time.perf_counter(), time.process_time()
-        net = TinyNetwork(arch)
+        net = TinyNetwork(arch).to(dev)
+        sync()
         build += time.perf_counter() - t0
         build_cpu += time.process_time() - c0
         vals = {}
@@ -397,6 +408,7 @@ def main():
             t0, c0 = time.perf_counter(), time.process_time()
             copy_ = prunable_copy(net, bn)
             vals[n] = fn(copy_, x, y, points=a.dextr_points) if n == "dextr" else fn(copy_, x, y)
+            sync()
             secs[n] += time.perf_counter() - t0
             cpu[n] += time.process_time() - c0
         values.append({"arch": arch, **vals})
