@@ -197,7 +197,9 @@ double zen_score(spaces::TorchNet& net, const std::vector<std::pair<torch::Tenso
       buf->fill_(1.0);
       b.buffer = *buf;
     } else {
-      b.running_var = torch::ones({n.shape[0]}, torch::kFloat64);
+      const auto params = net->parameters();
+      const auto dev = params.empty() ? torch::Device(torch::kCPU) : params.front().device();
+      b.running_var = torch::ones({n.shape[0]}, torch::TensorOptions(torch::kFloat64).device(dev));
     }
     bns.push_back(std::move(b));
   }
