@@ -205,7 +205,7 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         const auto& a = n.as<ZeroAttr>();
         const auto& x = in(0);
         if (n.shape[0] == x.size(1)) {
-          out = (a.stride == 1 ? x : x.slice(2, 0, c10::nullopt, a.stride).slice(3, 0, c10::nullopt, a.stride)).mul(0.0);
+          out = (a.stride == 1 ? x : x.slice(2, 0, x.size(2), a.stride).slice(3, 0, x.size(3), a.stride)).mul(0.0);
         } else {
           out = torch::zeros({x.size(0), n.shape[0], n.shape[1], n.shape[2]}, x.options());
         }
