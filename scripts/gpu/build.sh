@@ -3,7 +3,7 @@
 # zcnas against the CUDA libtorch of the host's PyTorch venv.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-SYSROOT=$PWD/build/gpu-sysroot
+SYSROOT=/tmp/zcnas-gpu-sysroot  # outside the tree: install rules reject in-source include dirs
 if [ ! -d "$SYSROOT/usr/include/tbb" ]; then
   mkdir -p "$SYSROOT"
   for d in gpu-debs/*.deb; do dpkg -x "$d" "$SYSROOT"; done

@@ -15,7 +15,7 @@ python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.i
 t0=$(date +%s)
 bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
 echo "build seconds: $(( $(date +%s) - t0 ))" | tee -a "$OUT/gpu.txt"
-export LD_LIBRARY_PATH=$PWD/build/gpu-sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH=/tmp/zcnas-gpu-sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 N=${N_ARCHS:-21}
 PYTHONUNBUFFERED=1 python3 -W ignore tools/reference/naslib_style.py --archs "$N" --seed 1 --device cuda \
   --json "$OUT/py_cuda.json" > "$OUT/py_cuda.txt" 2>&1 || tail -20 "$OUT/py_cuda.txt"

@@ -207,7 +207,7 @@ class Driver final : public SearchContext {
       for (const auto& r : db_.runs("search", 1000)) {
         if (r.status == "ok") continue;
         auto j = nlohmann::json::parse(r.config, nullptr, false);
-        if (!j.is_discarded() && j.value("hash", "") == cj["hash"]) {
+        if (!j.is_discarded() && j.value("hash", std::string()) == cfg_.config_hash()) {
           result_.run_id = r.id;
           result_.resumed = true;
           spdlog::info("resuming run {} ({}) of config {}", r.id, r.status, cfg_.name);
