@@ -15,20 +15,7 @@ class Exhaustive final : public Strategy {
   void run(SearchContext& ctx) const override {
     std::vector<std::string> all;
     ctx.space().enumerate([&](const std::string& a) { all.push_back(a); });
-    std::vector<std::pair<double, std::size_t>> ranked;
-    for (std::size_t i = 0; i < all.size() && ctx.candidates_left(); i += chunk_) {
-      std::vector<std::string> batch(all.begin() + i, all.begin() + std::min(all.size(), i + chunk_));
-      auto r = ctx.score(batch);
-      for (std::size_t k = 0; k < r.size(); ++k)
-        if (r[k]) ranked.push_back({*r[k], i + k});
-    }
-    if (!ctx.has_query_budget()) return;
-    // Best score first; ties by enumeration order, so the result is deterministic.
-    std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.first > b.first; });
-    for (const auto& [score, idx] : ranked) {
-      if (!ctx.queries_left()) break;
-      ctx.query(all[idx]);
-    }
+    detail::score_then_query_best(ctx, all, chunk_);
   }
 
  private:

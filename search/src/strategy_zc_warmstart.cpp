@@ -32,18 +32,7 @@ class ZcWarmstart final : public Strategy {
         }
       }
     }
-    std::vector<std::pair<double, std::size_t>> ranked;
-    for (std::size_t i = 0; i < cands.size() && ctx.candidates_left(); i += chunk_) {
-      std::vector<std::string> batch(cands.begin() + i, cands.begin() + std::min(cands.size(), i + chunk_));
-      auto r = ctx.score(batch);
-      for (std::size_t k = 0; k < r.size(); ++k)
-        if (r[k]) ranked.push_back({*r[k], i + k});
-    }
-    std::stable_sort(ranked.begin(), ranked.end(), [](auto& a, auto& b) { return a.first > b.first; });
-    for (const auto& [score, idx] : ranked) {
-      if (!ctx.queries_left()) break;
-      ctx.query(cands[idx]);
-    }
+    detail::score_then_query_best(ctx, cands, chunk_);
   }
 
  private:
