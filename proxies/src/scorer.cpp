@@ -35,7 +35,10 @@ void check_batch_fits(const spaces::NetGraph& graph, const Batch& batch) {
   for (std::size_t d = 0; fits && d < in.size(); ++d) fits = batch.inputs.size(static_cast<std::int64_t>(d + 1)) == in[d];
   if (!fits) {
     std::string got;
-    for (auto s : batch.inputs.sizes()) got += (got.empty() ? "" : ",") + std::to_string(s);
+    for (auto s : batch.inputs.sizes()) {
+      if (!got.empty()) got += ',';
+      got += std::to_string(s);
+    }
     throw Error("input batch", "shape [" + got + "] does not fit the network input N x " + spaces::shape_str(in),
                 "build the batch for this network (make_batch resizes to its resolution)");
   }

@@ -97,8 +97,7 @@ std::string op_indices(const Ops& ops) { return cell6::digits(ops); }
 // inputs are all zero reads "#+#" and is not treated as zero downstream -- kept as the
 // authors wrote it, since that is what yields their 6,466.
 std::string unique_str(const Ops& ops) {
-  std::array<std::string, 4> node;
-  node[0] = "0";
+  std::array<std::string, 4> node{std::string(1, '0'), {}, {}, {}};  // (assigning "0" trips GCC 12 -Wstringop-overflow)
   for (int j = 1; j <= 3; ++j) {
     std::vector<std::string> terms;
     for (int i = 0; i < j; ++i) {

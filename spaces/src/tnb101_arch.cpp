@@ -52,8 +52,7 @@ Ops parse_arch_str(std::string_view text) {
 // One cell variant's NB201-style unique string; `reduce` marks the stride-2,
 // channel-doubling variant where edges from node 0 are different ops.
 std::string unique_cell(const Ops& ops, bool reduce) {
-  std::array<std::string, 4> node;
-  node[0] = "0";
+  std::array<std::string, 4> node{std::string(1, '0'), {}, {}, {}};  // (assigning "0" trips GCC 12 -Wstringop-overflow)
   for (int j = 1; j <= 3; ++j) {
     std::vector<std::string> terms;
     for (int k = 0; k < 6; ++k) {

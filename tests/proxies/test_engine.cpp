@@ -66,8 +66,9 @@ TEST_CASE("CIFAR-10 reader: benchdata files", "[proxies][cifar]") {
 TEST_CASE("CIFAR-10 reader: corrupt, truncated, missing files are clear errors", "[proxies][cifar][errors]") {
   std::vector<unsigned char> rec(proxies::kCifarRecordBytes, 7);
   rec[0] = 3;
-  std::vector<unsigned char> two = rec;
-  two.insert(two.end(), rec.begin(), rec.end());
+  std::vector<unsigned char> two(2 * rec.size());
+  std::copy(rec.begin(), rec.end(), two.begin());
+  std::copy(rec.begin(), rec.end(), two.begin() + static_cast<std::ptrdiff_t>(rec.size()));
   auto ok = temp_file("ok.bin", two);
   CHECK(proxies::read_cifar10_file(ok).size() == 2);
 
