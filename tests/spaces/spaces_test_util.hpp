@@ -7,7 +7,11 @@
 #include <sstream>
 #include <string>
 
+#include <catch2/catch.hpp>
+
+#include "zcnas/common/error.hpp"
 #include "zcnas/spaces/executor.hpp"
+#include "zcnas/spaces/space.hpp"
 
 namespace zcnas::spaces::testing {
 
@@ -34,6 +38,21 @@ inline std::int64_t module_numel(TorchNet& net) {
 
 inline bool rel_close(double got, double want, double rel = 1e-4) {
   return std::abs(got - want) <= rel * std::max(std::abs(want), 1e-12);
+}
+
+// Every (text, needle) is rejected by space.canonical() with a zcnas::Error whose
+// input names the text and whose message contains the needle.
+inline void check_rejects(const Space& space, const std::vector<std::pair<std::string, std::string>>& bad) {
+  for (const auto& [text, needle] : bad) {
+    INFO("input: '" << text << "'");
+    try {
+      space.canonical(text);
+      FAIL("accepted");
+    } catch (const zcnas::Error& e) {
+      CHECK_THAT(e.input(), Catch::Contains("'" + text + "'"));
+      CHECK_THAT(e.what(), Catch::Contains(needle));
+    }
+  }
 }
 
 }  // namespace zcnas::spaces::testing
