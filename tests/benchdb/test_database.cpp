@@ -10,22 +10,15 @@
 #include <limits>
 
 #include "zcnas/benchdb/database.hpp"
+#include "benchdb/benchdb_test_util.hpp"
 #include "zcnas/common/error.hpp"
 
 namespace fs = std::filesystem;
 using namespace zcnas::benchdb;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("zcnas_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  static int& counter() { static int c = 0; return c; }
-};
+using testing::TempDir;
+using testing::error_of;
 
 ScoreRow row(const std::string& key, double v, std::uint64_t seed = 0) {
   ScoreRow r;
@@ -40,14 +33,6 @@ ScoreRow row(const std::string& key, double v, std::uint64_t seed = 0) {
   return r;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const zcnas::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST_CASE("open creates parent folders, WAL, foreign keys, current schema", "[benchdb]") {

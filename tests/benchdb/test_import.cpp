@@ -10,21 +10,15 @@
 
 #include "zcnas/benchdb/encoding.hpp"
 #include "zcnas/benchdb/import.hpp"
+#include "benchdb/benchdb_test_util.hpp"
 #include "zcnas/common/error.hpp"
 
 namespace fs = std::filesystem;
 using namespace zcnas::benchdb;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("zcnas_import_" + tag + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using testing::TempDir;
+using testing::error_of;
 
 // A writable copy of the shipped data that a test may damage.
 fs::path copy_benchdata(const fs::path& to) {
@@ -63,14 +57,6 @@ std::int64_t quirk(const ImportReport& r, const std::string& needle) {
   return n;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const zcnas::Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST_CASE("sanitize_json_literals replaces bare literals outside strings only", "[import]") {
