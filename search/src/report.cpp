@@ -135,7 +135,8 @@ std::vector<std::string> write_report(const SearchResult& r, const std::string& 
     const auto script = (fs::path(dir) / "plots.gp").string();
     {
       std::ofstream g(script);
-      g << "set datafile separator ','\nset terminal svg size 800,600\n";
+      // noenhanced: arch strings and metric names contain '_' and '~', not markup.
+      g << "set datafile separator ','\nset terminal svg size 800,600 noenhanced\n";
       g << "set output '" << scatter << "'\nset xlabel 'combined proxy score'\nset ylabel 'ground truth ("
         << r.truth_label << ")'\nset key off\nset title '" << r.config.name << ": score vs ground truth'\n";
       g << "plot '" << (fs::path(dir) / "candidates.csv").string() << "' every ::1 using 4:5 with points pt 7 ps 0.4\n";
