@@ -1,6 +1,6 @@
 #pragma once
 // Shared by the two 4-node / 6-edge cell spaces (nb201, tnb101_micro): the digit and
-// tuple encodings, trimming, and the edit moves. Private to spaces/src.
+// tuple encodings, trimming, the edit moves, and the ReLUConvBN block. Private to spaces/src.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -36,5 +36,22 @@ Ops ops_at(std::uint64_t index, int n_ops);
 Ops mutate(const Ops& ops, int n_ops, Rng& rng);
 // All 6*(n_ops-1) single-edge changes, edge by edge, ops ascending.
 std::vector<Ops> neighbours(const Ops& ops, int n_ops);
+
+// ReLU -> conv (no bias, "same" padding) -> affine batchnorm, the ReLUConvBN block of
+// both cell spaces. Nodes are named "<prefix>.<seq>.{0,1,2}" where `seq` is the
+// reference module's Sequential attribute ("op" in NAS-Bench-201, "ops" in
+// TransNAS-Bench-101), so parameter names follow the reference code.
+inline NodeId relu_conv_bn(NetGraph& g, NodeId x, std::int64_t c_out, std::int64_t k, std::int64_t stride,
+                           const std::string& prefix, std::string_view seq) {
+  const std::string base = prefix + "." + std::string(seq) + ".";
+  const auto r = g.relu(x, base + "0");
+  Conv2dAttr a;
+  a.out_channels = c_out;
+  a.kernel = k;
+  a.stride = stride;
+  a.padding = k / 2;
+  const auto c = g.conv2d(r, a, base + "1");
+  return g.batchnorm(c, BatchNormAttr{}, base + "2");
+}
 
 }  // namespace zcnas::spaces::cell6

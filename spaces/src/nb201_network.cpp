@@ -23,20 +23,14 @@
 // "cells.3.layers.2.op.1.weight", "cells.5.conv_a.op.2.bias", "classifier.weight"), where
 // InferCell's `layers` list the edges node by node: 0:(0->1) 1:(0->2) 2:(1->2) 3:(0->3)
 // 4:(1->3) 5:(2->3).
+#include "cell6.hpp"
 #include "zcnas/spaces/nb201.hpp"
 
 namespace zcnas::spaces::nb201 {
 namespace {
 
 NodeId relu_conv_bn(NetGraph& g, NodeId x, std::int64_t c_out, std::int64_t k, std::int64_t stride, const std::string& p) {
-  const auto r = g.relu(x, p + ".op.0");
-  Conv2dAttr a;
-  a.out_channels = c_out;
-  a.kernel = k;
-  a.stride = stride;
-  a.padding = k / 2;
-  const auto c = g.conv2d(r, a, p + ".op.1");
-  return g.batchnorm(c, BatchNormAttr{}, p + ".op.2");
+  return cell6::relu_conv_bn(g, x, c_out, k, stride, p, "op");
 }
 
 NodeId edge_op(NetGraph& g, NodeId x, int op, std::int64_t c, const std::string& p) {

@@ -43,6 +43,7 @@
 #include <cmath>
 
 #include "zcnas/common/error.hpp"
+#include "cell6.hpp"
 #include "zcnas/spaces/tnb101_micro.hpp"
 
 namespace zcnas::spaces::tnb101 {
@@ -58,14 +59,7 @@ constexpr std::int64_t kJigsawTiles = 9, kJigsawTile = 64;
 constexpr std::int64_t kDecoderInputWidth = 7;
 
 NodeId relu_conv_bn(NetGraph& g, NodeId x, std::int64_t c_out, std::int64_t k, std::int64_t stride, const std::string& p) {
-  const auto r = g.relu(x, p + ".ops.0");
-  Conv2dAttr a;
-  a.out_channels = c_out;
-  a.kernel = k;
-  a.stride = stride;
-  a.padding = k / 2;
-  const auto c = g.conv2d(r, a, p + ".ops.1");
-  return g.batchnorm(c, BatchNormAttr{}, p + ".ops.2");
+  return cell6::relu_conv_bn(g, x, c_out, k, stride, p, "ops");
 }
 
 NodeId factorized_reduce(NetGraph& g, NodeId x, std::int64_t c_out, std::int64_t stride, const std::string& p) {
