@@ -14,6 +14,8 @@
 //   nn.Upsample          numel(output)
 //   anything else        0 -- including nn.ConvTranspose2d (not an nn.Conv2d subclass), Tanh,
 //                        Sigmoid, padding, and functional ops (adds, cat, x*0, reshapes).
+//                        The ops added for ONNX import (Mul, HardSwish, HardSigmoid, Clip, Softmax)
+//                        are counted as 0 too (our choice: they are not in the list above).
 // Because only a module's last call counts, a weight-shared tower run n times (the
 // TransNAS-Bench-101 jigsaw Siamese encoder over 9 tiles) is counted once: we count the
 // nodes between FoldTiles/UnfoldTiles per tile, which reproduces NASLib's numbers.

@@ -186,15 +186,20 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
       case OpKind::Tanh: out = torch::tanh(in(0)); break;
       case OpKind::AvgPool2d: {
         const auto& a = n.as<PoolAttr>();
-        out = torch::avg_pool2d(in(0), a.kernel, a.stride, a.padding, false, a.count_include_pad);
+        out = torch::avg_pool2d(in(0), a.kernel, a.stride, a.padding, a.ceil_mode, a.count_include_pad);
         break;
       }
       case OpKind::MaxPool2d: {
         const auto& a = n.as<PoolAttr>();
-        out = torch::max_pool2d(in(0), a.kernel, a.stride, a.padding);
+        out = torch::max_pool2d(in(0), a.kernel, a.stride, a.padding, 1, a.ceil_mode);
         break;
       }
-      case OpKind::GlobalAvgPool: out = in(0).mean({2, 3}); break;
+      case OpKind::GlobalAvgPool: out = in(0).mean({2, 3}, n.shape.size() == 3); break;
+      case OpKind::Mul: out = in(0) * in(1); break;
+      case OpKind::HardSwish: out = torch::hardswish(in(0)); break;
+      case OpKind::HardSigmoid: out = torch::hardsigmoid(in(0)); break;
+      case OpKind::Clip: out = torch::clamp(in(0), n.as<ClipAttr>().lo, n.as<ClipAttr>().hi); break;
+      case OpKind::Softmax: out = torch::softmax(in(0), n.as<SoftmaxAttr>().axis + 1); break;
       case OpKind::Zero: {
         if (!std::holds_alternative<ZeroAttr>(n.attr)) {
           out = in(0).mul(0.0);

@@ -40,6 +40,11 @@ std::string_view op_name(OpKind k) {
     case OpKind::LeakyReLU: return "leaky_relu";
     case OpKind::FoldTiles: return "fold_tiles";
     case OpKind::UnfoldTiles: return "unfold_tiles";
+    case OpKind::Mul: return "mul";
+    case OpKind::HardSwish: return "hardswish";
+    case OpKind::HardSigmoid: return "hardsigmoid";
+    case OpKind::Clip: return "clip";
+    case OpKind::Softmax: return "softmax";
   }
   return "?";
 }
@@ -70,6 +75,15 @@ const Shape& need_image(const std::string& name, const Shape& s) {
 
 std::int64_t conv_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p, std::int64_t d) {
   return (in + 2 * p - d * (k - 1) - 1) / s + 1;
+}
+
+// torch's pooling_output_shape (aten/src/ATen/native/Pool.h): with ceil_mode the size is
+// rounded up, but the last window must start inside the input or its left padding.
+std::int64_t pool_out(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t p, bool ceil_mode) {
+  const std::int64_t span = in + 2 * p - (k - 1) - 1 + (ceil_mode ? s - 1 : 0);
+  std::int64_t out = (span < 0 ? span - s + 1 : span) / s + 1;  // floor division
+  if (ceil_mode && (out - 1) * s >= in + p) --out;
+  return out;
 }
 
 template <class T>
@@ -160,14 +174,50 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
       const auto& a = attr_as<PoolAttr>(name, op, attr);
       if (a.kernel <= 0 || a.stride <= 0 || a.padding < 0 || 2 * a.padding > a.kernel)
         fail(name, "invalid pool attributes");
-      Shape o{s[0], conv_out(s[1], a.kernel, a.stride, a.padding, 1), conv_out(s[2], a.kernel, a.stride, a.padding, 1)};
+      Shape o{s[0], pool_out(s[1], a.kernel, a.stride, a.padding, a.ceil_mode),
+              pool_out(s[2], a.kernel, a.stride, a.padding, a.ceil_mode)};
       if (o[1] <= 0 || o[2] <= 0) fail(name, "pool window larger than input " + shape_str(s));
       return o;
     }
-    case OpKind::GlobalAvgPool:
+    case OpKind::GlobalAvgPool: {
+      arity(1);
+      const auto c = need_image(name, *in[0])[0];
+      if (std::holds_alternative<NoAttr>(attr)) return Shape{c};
+      return attr_as<GlobalPoolAttr>(name, op, attr).keepdims ? Shape{c, 1, 1} : Shape{c};
+    }
+    case OpKind::Mul: {
+      arity(2);
+      no_attr();
+      const Shape& a = *in[0];
+      const Shape& b = *in[1];
+      if (a.size() != b.size())
+        fail(name, "mul of shapes of different rank " + shape_str(a) + " and " + shape_str(b));
+      Shape o = a;
+      for (std::size_t d = 0; d < a.size(); ++d) {
+        if (a[d] != b[d] && a[d] != 1 && b[d] != 1)
+          fail(name, "mul of shapes " + shape_str(a) + " and " + shape_str(b) + " that do not broadcast");
+        o[d] = a[d] == 1 ? b[d] : a[d];
+      }
+      return o;
+    }
+    case OpKind::HardSwish:
+    case OpKind::HardSigmoid:
       arity(1);
       no_attr();
-      return Shape{need_image(name, *in[0])[0]};
+      return *in[0];
+    case OpKind::Clip: {
+      arity(1);
+      const auto& a = attr_as<ClipAttr>(name, op, attr);
+      if (!(a.lo <= a.hi)) fail(name, "clip bounds must satisfy lo <= hi");
+      return *in[0];
+    }
+    case OpKind::Softmax: {
+      arity(1);
+      const auto& a = attr_as<SoftmaxAttr>(name, op, attr);
+      if (a.axis < 0 || a.axis >= static_cast<std::int64_t>(in[0]->size()))
+        fail(name, "softmax axis " + std::to_string(a.axis) + " out of range for " + shape_str(*in[0]));
+      return *in[0];
+    }
     case OpKind::Add: {
       no_attr();
       if (in.empty()) fail(name, "add needs at least one input");
@@ -315,6 +365,13 @@ NodeId NetGraph::fold_tiles(NodeId x, TileAttr a, std::string name) {
 NodeId NetGraph::unfold_tiles(NodeId x, TileAttr a, std::string name) {
   return add(OpKind::UnfoldTiles, {x}, a, std::move(name));
 }
+NodeId NetGraph::mul(NodeId a, NodeId b, std::string name) { return add(OpKind::Mul, {a, b}, NoAttr{}, std::move(name)); }
+NodeId NetGraph::hardswish(NodeId x, std::string name) { return add(OpKind::HardSwish, {x}, NoAttr{}, std::move(name)); }
+NodeId NetGraph::hardsigmoid(NodeId x, std::string name) {
+  return add(OpKind::HardSigmoid, {x}, NoAttr{}, std::move(name));
+}
+NodeId NetGraph::clip(NodeId x, ClipAttr a, std::string name) { return add(OpKind::Clip, {x}, a, std::move(name)); }
+NodeId NetGraph::softmax(NodeId x, SoftmaxAttr a, std::string name) { return add(OpKind::Softmax, {x}, a, std::move(name)); }
 
 void NetGraph::set_output(NodeId id) {
   if (id < 0 || id >= static_cast<NodeId>(nodes_.size())) fail("output", "node id does not exist");
@@ -362,7 +419,8 @@ std::string NetGraph::to_text() const {
           else if constexpr (std::is_same_v<T, BatchNormAttr>)
             os << " affine=" << a.affine << " track=" << a.track_running_stats;
           else if constexpr (std::is_same_v<T, PoolAttr>)
-            os << " k=" << a.kernel << " s=" << a.stride << " p=" << a.padding << " cip=" << a.count_include_pad;
+            os << " k=" << a.kernel << " s=" << a.stride << " p=" << a.padding << " cip=" << a.count_include_pad
+               << (a.ceil_mode ? " ceil=1" : "");
           else if constexpr (std::is_same_v<T, LinearAttr>)
             os << " bias=" << a.bias;
           else if constexpr (std::is_same_v<T, PadAttr> || std::is_same_v<T, SliceAttr>)
@@ -375,6 +433,12 @@ std::string NetGraph::to_text() const {
             os << " c=" << a.out_channels << " s=" << a.stride;
           else if constexpr (std::is_same_v<T, TileAttr>)
             os << " tiles=" << a.tiles;
+          else if constexpr (std::is_same_v<T, GlobalPoolAttr>)
+            os << " keepdims=" << a.keepdims;
+          else if constexpr (std::is_same_v<T, ClipAttr>)
+            os << " lo=" << a.lo << " hi=" << a.hi;
+          else if constexpr (std::is_same_v<T, SoftmaxAttr>)
+            os << " axis=" << a.axis;
         },
         n.attr);
     if (n.fold != 1) os << " fold=" << n.fold;

@@ -43,6 +43,13 @@ enum class OpKind {
   LeakyReLU,      // LeakyReLUAttr
   FoldTiles,      // {n*C,H,W} per sample -> n samples of {C,H,W} (batch grows n-fold; shared-weight towers)
   UnfoldTiles,    // inverse: n consecutive samples of {C,H,W} -> one sample {n*C,H,W}, tile-major channels
+  // Added with the ONNX reader (issue 8), for the CNN op set torchvision exports use:
+  Mul,            // elementwise product of two inputs; per-sample shapes of equal rank, each dim equal or 1
+                  // (broadcast), e.g. squeeze-excitation {C,H,W} * {C,1,1}
+  HardSwish,      // x * relu6(x + 3) / 6 (torch.nn.Hardswish)
+  HardSigmoid,    // relu6(x + 3) / 6 (torch.nn.Hardsigmoid; ONNX HardSigmoid alpha=1/6, beta=0.5)
+  Clip,           // ClipAttr: min(max(x, lo), hi); ReLU6 = Clip(0, 6)
+  Softmax,        // SoftmaxAttr: softmax over one per-sample axis
 };
 std::string_view op_name(OpKind k);
 
@@ -59,6 +66,17 @@ struct BatchNormAttr {
 struct PoolAttr {
   std::int64_t kernel = 3, stride = 1, padding = 0;
   bool count_include_pad = false;  // AvgPool2d only
+  bool ceil_mode = false;          // output size rounded up, as torch's ceil_mode (last window starts inside input+pad)
+};
+// GlobalAvgPool with keepdims: {C,H,W} -> {C,1,1} (ONNX GlobalAveragePool); without (NoAttr) -> {C}.
+struct GlobalPoolAttr {
+  bool keepdims = true;
+};
+struct ClipAttr {
+  double lo = 0.0, hi = 6.0;
+};
+struct SoftmaxAttr {
+  std::int64_t axis = 0;  // per-sample axis (0 = first dimension after the batch)
 };
 struct LinearAttr {
   std::int64_t out_features = 0;
@@ -88,7 +106,7 @@ struct TileAttr {
 struct NoAttr {};
 
 using Attr = std::variant<NoAttr, Conv2dAttr, BatchNormAttr, PoolAttr, LinearAttr, PadAttr, SliceAttr, UpsampleAttr,
-                          LeakyReLUAttr, ZeroAttr, TileAttr>;
+                          LeakyReLUAttr, ZeroAttr, TileAttr, GlobalPoolAttr, ClipAttr, SoftmaxAttr>;
 
 struct Node {
   OpKind op = OpKind::Input;
@@ -133,6 +151,11 @@ class NetGraph {
   NodeId zero(NodeId x, ZeroAttr a, std::string name);
   NodeId fold_tiles(NodeId x, TileAttr a, std::string name);
   NodeId unfold_tiles(NodeId x, TileAttr a, std::string name);
+  NodeId mul(NodeId a, NodeId b, std::string name);
+  NodeId hardswish(NodeId x, std::string name);
+  NodeId hardsigmoid(NodeId x, std::string name);
+  NodeId clip(NodeId x, ClipAttr a, std::string name);
+  NodeId softmax(NodeId x, SoftmaxAttr a, std::string name);
 
   void set_output(NodeId id);
   NodeId output() const;                 // throws if unset
