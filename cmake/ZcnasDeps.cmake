@@ -7,6 +7,8 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
+find_package(Protobuf REQUIRED)        # libprotobuf-dev: ONNX models are protobuf messages
+find_package(ONNX REQUIRED)            # libonnx-dev 1.12: targets onnx (checker, shape inference) and onnx_proto
 find_path(XXHASH_INCLUDE_DIR xxhash.h REQUIRED)
 find_library(XXHASH_LIBRARY xxhash REQUIRED)
 add_library(zcnas_xxhash INTERFACE)

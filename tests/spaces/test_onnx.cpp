@@ -1,0 +1,362 @@
+// ONNX writer and reader (issue 8): every registered space exports models that pass the
+// ONNX checker and strict shape inference; IR -> ONNX -> IR -> libtorch reproduces the
+// outputs (eval mode = running statistics, the ONNX inference semantics; also train mode =
+// batch statistics, since the reader restores the same batch norms); torchvision models
+// exported by tools/reference/export_torchvision.py reproduce torch's recorded outputs;
+// hostile files give clear errors.
+#include <catch2/catch.hpp>
+#include <torch/torch.h>
+
+#include <onnx/onnx_pb.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <unistd.h>
+
+#include "zcnas/common/error.hpp"
+#include "zcnas/spaces/counting.hpp"
+#include "zcnas/spaces/executor.hpp"
+#include "zcnas/spaces/onnx.hpp"
+#include "zcnas/spaces/registry.hpp"
+
+using namespace zcnas::spaces;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Running statistics set to random values, so eval-mode outputs depend on them.
+void randomize_bn_stats(TorchNet& net, std::uint64_t seed) {
+  torch::NoGradGuard g;
+  auto gen = at::make_generator<at::CPUGeneratorImpl>(seed);
+  for (auto& b : net->named_buffers(true)) {
+    const auto& k = b.key();
+    if (k.size() > 12 && k.substr(k.size() - 12) == "running_mean") b.value().normal_(0.0, 0.1, gen);
+    if (k.size() > 11 && k.substr(k.size() - 11) == "running_var") b.value().uniform_(0.5, 1.5, gen);
+  }
+  for (auto& p : net->named_parameters(true))
+    if (p.key().find("weight") == std::string::npos || p.value().dim() == 1) p.value().uniform_(0.5, 1.5, gen);
+}
+
+std::int64_t numel(const Shape& s) {
+  std::int64_t n = 1;
+  for (auto d : s) n *= d;
+  return n;
+}
+
+// The archs a test covers for a space: two seeded samples, plus a fixed all-ops cell where
+// the space accepts six op digits (nb201, tnb101_micro: includes Zero and the convs).
+std::vector<std::string> test_archs(const Space& space, int samples) {
+  std::vector<std::string> archs;
+  Rng rng(11);
+  for (int i = 0; i < samples; ++i) archs.push_back(space.sample(rng));
+  try {
+    archs.push_back(space.canonical("012301"));
+  } catch (const zcnas::Error&) {
+  }
+  return archs;
+}
+
+struct RoundTrip {
+  double max_abs_eval = 0, max_abs_train = 0;
+};
+
+RoundTrip round_trip(const NetGraph& g, const std::string& label, std::int64_t batch) {
+  INFO(label);
+  TorchNet net(g, 3);
+  randomize_bn_stats(net, 5);
+  const std::string bytes = onnx_export(g, net.get(), {});
+  REQUIRE_NOTHROW(onnx_validate(bytes, label));
+  OnnxImport imp = onnx_read_bytes(bytes, label);
+  CHECK(imp.complete_weights);
+  CHECK(imp.opset == kOnnxOpset);
+  // Same graph back when every node is live (the writer drops dead nodes).
+  const auto live = g.live_nodes();
+  if (std::all_of(live.begin(), live.end(), [](bool b) { return b; })) CHECK(imp.graph.to_text() == g.to_text());
+  CHECK(param_count(imp.graph) == param_count(g));
+  TorchNet back(imp.graph, 99);
+  onnx_load_params(*back, imp);
+  auto x = torch::randn(batched(g.input_shape(), batch), torch::Generator(at::make_generator<at::CPUGeneratorImpl>(17)));
+  RoundTrip r;
+  torch::NoGradGuard ng;
+  net->eval();
+  back->eval();
+  auto a = net->forward(x), b = back->forward(x);
+  REQUIRE(a.sizes() == b.sizes());
+  r.max_abs_eval = (a - b).abs().max().item<double>();
+  net->train();
+  back->train();
+  a = net->forward(x);
+  b = back->forward(x);
+  r.max_abs_train = (a - b).abs().max().item<double>();
+  CHECK(r.max_abs_eval == 0.0);
+  CHECK(r.max_abs_train == 0.0);
+  return r;
+}
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+template <class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const zcnas::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+struct TempDir {
+  fs::path path;
+  explicit TempDir(const std::string& tag) {
+    path = fs::temp_directory_path() / ("zcnas_onnx_" + tag + "_" + std::to_string(::getpid()));
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// A tiny conv net exported with weights, as a ModelProto to tamper with.
+onnx::ModelProto small_model(NetGraph* out_graph = nullptr) {
+  NetGraph g;
+  auto x = g.input({3, 8, 8});
+  Conv2dAttr c;
+  c.out_channels = 4;
+  c.kernel = 3;
+  c.padding = 1;
+  x = g.conv2d(x, c, "conv");
+  x = g.relu(x, "relu");
+  x = g.global_avg_pool(x, "gap");
+  g.set_output(x);
+  TorchNet net(g, 1);
+  onnx::ModelProto m;
+  REQUIRE(m.ParseFromString(onnx_export(g, net.get())));
+  if (out_graph) *out_graph = g;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("IR ops added for ONNX import: shapes and values", "[spaces][ir][onnx]") {
+  NetGraph g;
+  auto x = g.input({4, 7, 7});
+  PoolAttr p;
+  p.kernel = 3;
+  p.stride = 2;
+  p.ceil_mode = true;
+  auto m = g.max_pool(x, p, "pool");
+  CHECK(g.node(m).shape == Shape{4, 3, 3});
+  auto s = g.add(OpKind::GlobalAvgPool, {m}, GlobalPoolAttr{true}, "se_pool");
+  CHECK(g.node(s).shape == Shape{4, 1, 1});
+  auto hs = g.hardsigmoid(s, "gate");
+  auto y = g.mul(m, hs, "scale");
+  CHECK(g.node(y).shape == Shape{4, 3, 3});
+  y = g.hardswish(y, "hswish");
+  y = g.clip(y, ClipAttr{0, 6}, "relu6");
+  y = g.flatten(y, "flat");
+  y = g.softmax(y, SoftmaxAttr{0}, "softmax");
+  g.set_output(y);
+  CHECK_THROWS_AS(g.mul(m, x, "bad"), zcnas::Error);  // {4,3,3} * {4,7,7} does not broadcast
+  CHECK_THROWS_AS(g.softmax(y, SoftmaxAttr{1}, "bad2"), zcnas::Error);
+
+  TorchNet net(g, 0);
+  auto in = torch::randn({2, 4, 7, 7});
+  auto out = net->forward(in);
+  auto pooled = torch::max_pool2d(in, 3, 2, 0, 1, true);
+  auto gate = torch::hardsigmoid(pooled.mean({2, 3}, true));
+  auto want = torch::softmax(torch::clamp(torch::hardswish(pooled * gate), 0, 6).flatten(1), 1);
+  CHECK(torch::allclose(out, want));
+}
+
+TEST_CASE("every registered space exports checker-valid ONNX and round-trips exactly", "[spaces][onnx]") {
+  for (const auto& name : space_names()) {
+    const Space& space = get_space(name);
+    const auto datasets = space.datasets();
+    const auto archs = test_archs(space, 2);
+    for (const auto& ds : datasets) {
+      // Without weights, every arch and data set: the checker and shape inference accept it.
+      for (const auto& arch : archs) {
+        const std::string label = name + " " + arch + " " + ds;
+        INFO(label);
+        const NetGraph g = space.compile(arch, ds);
+        OnnxWriteOptions o;
+        o.weights = false;
+        const std::string bytes = onnx_export(g, nullptr, o);
+        REQUIRE_NOTHROW(onnx_validate(bytes, label));
+        OnnxImport imp = onnx_read_bytes(bytes, label);
+        CHECK_FALSE(imp.complete_weights);
+        CHECK(imp.params.empty());
+        CHECK(param_count(imp.graph) == param_count(g));
+        CHECK(imp.graph.output_shape() == g.output_shape());
+      }
+    }
+    // With weights and outputs: the all-ops arch on the first data set (all of them in [slow]).
+    const NetGraph g = space.compile(archs.back(), datasets.front());
+    round_trip(g, name + " " + archs.back() + " " + datasets.front(), 2);
+  }
+}
+
+TEST_CASE("round trip with weights on every data set and several archs", "[spaces][onnx][slow]") {
+  for (const auto& name : space_names()) {
+    const Space& space = get_space(name);
+    for (const auto& ds : space.datasets())
+      for (const auto& arch : test_archs(space, 3)) round_trip(space.compile(arch, ds), name + " " + arch + " " + ds, 2);
+  }
+}
+
+TEST_CASE("torchvision models exported by PyTorch give torch's outputs", "[spaces][onnx]") {
+  const fs::path dir = ZCNAS_ONNX_MODELS_DIR;
+  if (fs::exists(dir / "SKIPPED")) {
+    WARN("torchvision models skipped: " << read_all(dir / "SKIPPED"));
+    return;
+  }
+  if (!fs::exists(dir / "models.json")) {
+    WARN("torchvision models not generated: run `ctest -R onnx_torchvision_models` (the fixture) first, or "
+         "/usr/bin/python3 tools/reference/export_torchvision.py --out " << dir.string());
+    return;
+  }
+  const auto meta = nlohmann::json::parse(read_all(dir / "models.json"));
+  REQUIRE(meta.at("models").size() == 3);
+  for (const auto& m : meta.at("models")) {
+    const std::string name = m.at("name");
+    INFO(name);
+    OnnxImport imp = onnx_read_file((dir / (name + ".onnx")).string());
+    CHECK(imp.complete_weights);
+    TorchNet net(imp.graph, 0);
+    onnx_load_params(*net, imp);
+    net->eval();
+    const auto in_shape = m.at("input_shape").get<std::vector<std::int64_t>>();
+    const auto out_shape = m.at("output_shape").get<std::vector<std::int64_t>>();
+    const std::string xin = read_all(dir / (name + ".input.bin"));
+    const std::string yout = read_all(dir / (name + ".output.bin"));
+    REQUIRE(xin.size() == static_cast<std::size_t>(numel(in_shape)) * 4);
+    REQUIRE(yout.size() == static_cast<std::size_t>(numel(out_shape)) * 4);
+    auto x = torch::from_blob(const_cast<char*>(xin.data()), in_shape, torch::kFloat32).clone();
+    auto want = torch::from_blob(const_cast<char*>(yout.data()), out_shape, torch::kFloat32).clone();
+    torch::NoGradGuard ng;
+    auto got = net->forward(x);
+    REQUIRE(got.sizes() == want.sizes());
+    const double err = (got - want).abs().max().item<double>();
+    const double scale = want.abs().max().item<double>();
+    INFO("max abs error " << err << " of max |y| " << scale);
+    CHECK(err <= 1e-4 * std::max(1.0, scale));
+  }
+}
+
+TEST_CASE("hostile and unsupported ONNX files give clear errors", "[spaces][onnx]") {
+  NetGraph g;
+  onnx::ModelProto m = small_model(&g);
+  std::string good;
+  m.SerializeToString(&good);
+  REQUIRE_NOTHROW(onnx_read_bytes(good, "good.onnx"));
+
+  SECTION("truncated file") {
+    for (std::size_t cut : {good.size() / 2, good.size() - 3, std::size_t{10}}) {
+      INFO("cut at " << cut);
+      CHECK_THAT(error_of([&] { onnx_read_bytes(good.substr(0, cut), "cut.onnx"); }), Catch::Contains("cut.onnx"));
+    }
+  }
+  SECTION("random bytes and empty file") {
+    std::mt19937 rng(3);
+    for (int t = 0; t < 20; ++t) {
+      std::string junk(1000 + static_cast<std::size_t>(t) * 37, '\0');
+      for (auto& c : junk) c = static_cast<char>(rng());
+      CHECK_THAT(error_of([&] { onnx_read_bytes(junk, "junk.onnx"); }), Catch::Contains("junk.onnx"));
+    }
+    CHECK_THAT(error_of([&] { onnx_read_bytes("", "empty.onnx"); }), Catch::Contains("is empty"));
+    CHECK_THAT(error_of([&] { onnx_read_file("/nonexistent/x.onnx"); }), Catch::Contains("no such ONNX file"));
+  }
+  SECTION("unsupported op names the op and the node") {
+    auto* n = m.mutable_graph()->mutable_node(1);  // the Relu
+    n->set_op_type("Erf");
+    n->set_name("my_erf");
+    std::string bytes;
+    m.SerializeToString(&bytes);
+    const auto e = error_of([&] { onnx_read_bytes(bytes, "erf.onnx"); });
+    CHECK_THAT(e, Catch::Contains("'Erf'") && Catch::Contains("my_erf"));
+  }
+  SECTION("dynamic input shape needs an explicit shape") {
+    auto* dims = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+    dims->mutable_dim(2)->set_dim_param("H");
+    dims->mutable_dim(3)->set_dim_param("W");
+    std::string bytes;
+    m.SerializeToString(&bytes);
+    CHECK_THAT(error_of([&] { onnx_read_bytes(bytes, "dyn.onnx"); }),
+               Catch::Contains("dynamic shape") && Catch::Contains("--input-shape"));
+    OnnxReadOptions o;
+    o.input_shape = Shape{3, 16, 16};
+    const auto imp = onnx_read_bytes(bytes, "dyn.onnx", o);
+    CHECK(imp.dynamic_input);
+    CHECK(imp.graph.input_shape() == Shape{3, 16, 16});
+    o.input_shape = Shape{16, 16};
+    CHECK_THAT(error_of([&] { onnx_read_bytes(bytes, "dyn.onnx", o); }), Catch::Contains("rank"));
+  }
+  SECTION("external data must stay inside the model's folder") {
+    TempDir tmp("ext");
+    const fs::path models = tmp.path / "models";
+    fs::create_directories(models);
+    // The conv weight moved to an external file.
+    onnx::TensorProto* w = nullptr;
+    for (auto& t : *m.mutable_graph()->mutable_initializer())
+      if (t.name() == "conv.weight") w = &t;
+    REQUIRE(w);
+    const std::string data = w->raw_data();
+    auto externalize = [&](const std::string& location, const std::string& length = "") {
+      onnx::ModelProto copy = m;
+      for (auto& t : *copy.mutable_graph()->mutable_initializer())
+        if (t.name() == "conv.weight") {
+          t.clear_raw_data();
+          t.set_data_location(onnx::TensorProto::EXTERNAL);
+          auto* kv = t.add_external_data();
+          kv->set_key("location");
+          kv->set_value(location);
+          if (!length.empty()) {
+            kv = t.add_external_data();
+            kv->set_key("length");
+            kv->set_value(length);
+          }
+        }
+      std::string bytes;
+      copy.SerializeToString(&bytes);
+      std::ofstream(models / "m.onnx", std::ios::binary) << bytes;
+      return (models / "m.onnx").string();
+    };
+    std::ofstream(models / "w.bin", std::ios::binary) << data;
+    std::ofstream(tmp.path / "secret.bin", std::ios::binary) << data;
+    // Inside the folder: accepted, same weights.
+    {
+      const auto imp = onnx_read_file(externalize("w.bin"));
+      CHECK(imp.params.at("conv.weight").data.size() * 4 == data.size());
+    }
+    CHECK_THAT(error_of([&] { onnx_read_file(externalize("../secret.bin")); }), Catch::Contains("'..'"));
+    CHECK_THAT(error_of([&] { onnx_read_file(externalize((tmp.path / "secret.bin").string())); }), Catch::Contains("absolute"));
+    fs::create_symlink(tmp.path / "secret.bin", models / "link.bin");
+    CHECK_THAT(error_of([&] { onnx_read_file(externalize("link.bin")); }), Catch::Contains("outside the model's folder"));
+    CHECK_THAT(error_of([&] { onnx_read_file(externalize("missing.bin")); }), Catch::Contains("does not exist"));
+    CHECK_THAT(error_of([&] { onnx_read_file(externalize("w.bin", "999999")); }), Catch::Contains("length"));
+    std::ofstream(models / "short.bin", std::ios::binary) << data.substr(0, data.size() / 2);
+    CHECK_THAT(error_of([&] { onnx_read_file(externalize("short.bin")); }), Catch::Contains("beyond the end"));
+    OnnxReadOptions small;
+    small.max_external_bytes = 16;
+    CHECK_THAT(error_of([&] { onnx_read_file(externalize("w.bin"), small); }), Catch::Contains("limit"));
+    // From memory there is no folder: external data is refused.
+    std::string bytes = read_all(externalize("w.bin"));
+    CHECK_THAT(error_of([&] { onnx_read_bytes(bytes, "mem.onnx"); }), Catch::Contains("not read from a file"));
+  }
+  SECTION("inconsistent tensor sizes") {
+    for (auto& t : *m.mutable_graph()->mutable_initializer())
+      if (t.name() == "conv.weight") t.set_raw_data(t.raw_data().substr(0, 8));
+    std::string bytes;
+    m.SerializeToString(&bytes);
+    CHECK_THAT(error_of([&] { onnx_read_bytes(bytes, "bad.onnx"); }), Catch::Contains("bad.onnx"));
+  }
+  SECTION("file size limit") {
+    OnnxReadOptions o;
+    o.max_file_bytes = 64;
+    CHECK_THAT(error_of([&] { onnx_read_bytes(good, "big.onnx", o); }), Catch::Contains("over the limit"));
+  }
+}
