@@ -66,6 +66,40 @@ const InputJacobian& input_jacobian(ProxyContext& ctx) {
   });
 }
 
+const SynflowPass& synflow_pass(ProxyContext& ctx, bool keep_bn) {
+  return ctx.memo<SynflowPass>(keep_bn ? "synflow_pass_bn" : "synflow_pass", [&] {
+    torch::AutoGradMode grad_on(true);
+    auto net = keep_bn ? ctx.fresh_net(torch::kFloat64) : ctx.fresh_net_without_batchnorm(torch::kFloat64);
+    {
+      torch::NoGradGuard no_grad;
+      for (auto& p : net->parameters()) p.abs_();
+    }
+    auto x = torch::ones(spaces::batched(ctx.graph().input_shape(), 1), torch::TensorOptions(torch::kFloat64).device(ctx.device()));
+    net->forward(x).sum().backward();
+    SynflowPass p;
+    p.layers = metric_layers(ctx.graph());
+    for (auto id : p.layers) {
+      auto w = net->node_weight(id);
+      p.numel.push_back(w.numel());
+      if (!w.grad().defined()) {
+        p.log_sum.push_back(-std::numeric_limits<double>::infinity());
+        continue;
+      }
+      p.log_sum.push_back(log_sum_exp(std::vector<torch::Tensor>{w.detach().abs().log() + w.grad().detach().abs().log()}));
+    }
+    return p;
+  });
+}
+
+double log_sum_exp(const std::vector<double>& xs) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (double x : xs) m = std::max(m, x);
+  if (std::isinf(m) || std::isnan(m)) return m;
+  double s = 0;
+  for (double x : xs) s += std::exp(x - m);
+  return m + std::log(s);
+}
+
 double log_sum_exp(const std::vector<torch::Tensor>& xs) {
   double m = -std::numeric_limits<double>::infinity();
   for (const auto& x : xs)

@@ -7,7 +7,8 @@
 //  - reported as log(score) (ZeroCost.query; 0 stays 0), which is what
 //    zc_nasbench201.json stores.
 // Overflow-safe: the log is taken as log-sum-exp of log|w| + log|g| over all
-// elements, so a sum beyond the double range still gives its (finite) log.
+// elements (per layer in synflow_pass, then over layers), so a sum beyond the
+// double range still gives its (finite) log.
 #include <cmath>
 
 #include "simple_proxy.hpp"
@@ -24,21 +25,9 @@ ProxyPtr make_synflow(const nlohmann::json& s) {
                 .description = "log of sum |w * dR/dw|, R = sum of outputs for an all-ones input, |weights|, float64, no BN",
                 .needs_data = false, .needs_grad = true, .float64 = true},
       [keep_bn](ProxyContext& ctx) {
-        torch::AutoGradMode grad_on(true);
-        auto net = keep_bn ? ctx.fresh_net(torch::kFloat64) : ctx.fresh_net_without_batchnorm(torch::kFloat64);
-        {
-          torch::NoGradGuard no_grad;
-          for (auto& p : net->parameters()) p.abs_();
-        }
-        auto x = torch::ones(spaces::batched(ctx.graph().input_shape(), 1), torch::TensorOptions(torch::kFloat64).device(ctx.device()));
-        net->forward(x).sum().backward();
-        std::vector<torch::Tensor> logs;
-        for (auto id : metric_layers(ctx.graph())) {
-          auto w = net->node_weight(id);
-          if (!w.grad().defined()) continue;
-          logs.push_back(w.detach().abs().log() + w.grad().detach().abs().log());
-        }
-        const double l = log_sum_exp(logs);
+        // The pass (passes.cpp) keeps one log-sum per layer; their log-sum-exp is the
+        // log of the sum over all weights.
+        const double l = log_sum_exp(synflow_pass(ctx, keep_bn).log_sum);
         if (std::isinf(l) && l < 0) return 0.0;  // score 0: NASLib returns 0, not log 0
         return l;
       },

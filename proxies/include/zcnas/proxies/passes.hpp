@@ -43,6 +43,22 @@ struct InputJacobian {
 };
 const InputJacobian& input_jacobian(ProxyContext& ctx);
 
+// synflow's pass (synflow.cpp, NASLib measures/synflow.py): a float64 copy of
+// the network (batchnorm removed unless keep_bn), every parameter replaced by its
+// absolute value, one all-ones input of batch 1, backward of sum(output). Per
+// Conv2d/Linear layer: log of sum |w * dR/dw| over its weights (log-sum-exp of
+// log|w| + log|g|, so no overflow; -inf when the layer got no gradient or all zero)
+// and its weight count. Memoized per keep_bn; shared by synflow and node_stats.
+struct SynflowPass {
+  std::vector<spaces::NodeId> layers;
+  std::vector<double> log_sum;       // per layer log sum |w * dR/dw|
+  std::vector<std::int64_t> numel;   // weights per layer
+};
+const SynflowPass& synflow_pass(ProxyContext& ctx, bool keep_bn = false);
+
+// log(sum_i exp(x_i)) over plain numbers (-inf when empty or all -inf).
+double log_sum_exp(const std::vector<double>& xs);
+
 // log(sum_i exp(x_i)) over all elements of the tensors, in double, without
 // overflow; -inf when every element is -inf (or there are none).
 double log_sum_exp(const std::vector<torch::Tensor>& xs);
