@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# One device call (../shared/GPU.md): build zcnas from the committed HEAD against the
+# host's CUDA libtorch, then score architectures on every GPU of the host, one
+# `zcnas score-space` process per GPU, each on its own shard and database file.
+#
+#   JOBS="space:dataset[:seconds] ..."  e.g. "tnb101_micro:class_scene:150 nb201:cifar10:100"
+#   PROXIES   comma list (default: every proxy but dextr)
+#   THREADS   oneTBB workers per GPU (default 6: the GPU is dispatch-bound at these sizes)
+#   KIND      "score" (default) or "features" (zcnas features, ParZC node statistics)
+#   EXTRA     extra options for the scoring command (e.g. "--batch-size 32")
+#
+# Archs: every architecture of the space (benchmark keys from the carried CSVs), in a
+# seeded random order (python's random.Random(0).shuffle), dealt round-robin to the GPUs,
+# so the archs done when a job's time runs out are a uniform random sample of the space.
+# A job stops with SIGINT after its seconds; score-space keeps every finished chunk.
+# Carry gpu-debs (scripts/gpu/fetch-debs.sh) and gpu-data (a copy of ../shared/benchdata).
+# Results: $OUT/scores.db (all shards merged with `zcnas bench merge`), logs.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/zcnas-gpu-out}
+mkdir -p "$OUT"
+ROOT=$PWD
+SRC=/tmp/zcnas-src
+rm -rf "$SRC" && mkdir -p "$SRC"
+if git rev-parse HEAD >/dev/null 2>&1; then git archive HEAD | tar -x -C "$SRC"; else cp -r . "$SRC"; fi
+ln -sfn "$ROOT/gpu-debs" "$SRC/gpu-debs"
+mkdir -p /tmp/shared && ln -sfn "$ROOT/gpu-data" /tmp/shared/benchdata
+cd "$SRC"
+nvidia-smi -L > "$OUT/gpu.txt" 2>&1
+t0=$(date +%s)
+bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1 || { tail -60 "$OUT/build.log"; exit 1; }
+echo "build seconds: $(( $(date +%s) - t0 ))" | tee -a "$OUT/gpu.txt"
+export LD_LIBRARY_PATH=/tmp/zcnas-gpu-sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+ZC=build/gpu/tools/zcnas
+NGPU=$(nvidia-smi -L | grep -c '^GPU')
+PROXIES=${PROXIES:-synflow,snip,grasp,fisher,grad_norm,jacov,nwot,plain,l2_norm,epe_nas,zen,meco,params,flops}
+KIND=${KIND:-score}
+for job in ${JOBS:?set JOBS}; do
+  IFS=: read -r space dataset secs <<< "$job"
+  secs=${secs:-120}
+  csv=/tmp/shared/benchdata/nasbench201.csv
+  [ "$space" = tnb101_micro ] && csv=/tmp/shared/benchdata/transnas101_micro.csv
+  python3 - "$csv" "$NGPU" /tmp/shard_ <<'PY'
+import csv, random, sys
+keys = [r["op_indices"] for r in csv.DictReader(open(sys.argv[1]))]
+random.Random(0).shuffle(keys)
+n = int(sys.argv[2])
+for i in range(n):
+    open(f"{sys.argv[3]}{i}.txt", "w").write("\n".join(keys[i::n]) + "\n")
+PY
+  pids=()
+  for ((g = 0; g < NGPU; g++)); do
+    if [ "$KIND" = features ]; then
+      cmd=("$ZC" features --space "$space" --dataset "$dataset" --archs-file /tmp/shard_$g.txt)
+    else
+      cmd=("$ZC" score-space --space "$space" --dataset "$dataset" --proxy "$PROXIES" --archs-file /tmp/shard_$g.txt)
+    fi
+    CUDA_VISIBLE_DEVICES=$g timeout -s INT "$secs" "${cmd[@]}" --device cuda --threads "${THREADS:-6}" --chunk 8 \
+      --db "$OUT/gpu$g.db" ${EXTRA:-} > "$OUT/${space}_${dataset}_gpu$g.log" 2>&1 &
+    pids+=($!)
+  done
+  for p in "${pids[@]}"; do wait "$p"; done
+  echo "== $job"; for ((g = 0; g < NGPU; g++)); do tail -2 "$OUT/${space}_${dataset}_gpu$g.log"; done
+done
+"$ZC" bench merge --db "$OUT/scores.db" "$OUT"/gpu*.db > "$OUT/merge.txt" 2>&1; tail -3 "$OUT/merge.txt"
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.execute('VACUUM')" "$OUT/scores.db"
+rm -f "$OUT"/gpu*.db*
+ls -la "$OUT"
