@@ -64,5 +64,8 @@ PY
 done
 "$ZC" bench merge --db "$OUT/scores.db" "$OUT"/gpu*.db > "$OUT/merge.txt" 2>&1; tail -3 "$OUT/merge.txt"
 python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.execute('VACUUM')" "$OUT/scores.db"
-rm -f "$OUT"/gpu*.db*
+# Feature records are not merged by `bench merge` (scores only): keep the per-GPU files then.
+if [ "$KIND" = score ]; then rm -f "$OUT"/gpu*.db*; else
+  for f in "$OUT"/gpu*.db; do python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)')" "$f"; done
+  rm -f "$OUT"/gpu*.db-wal "$OUT"/gpu*.db-shm; fi
 ls -la "$OUT"
