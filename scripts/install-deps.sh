@@ -8,6 +8,7 @@ PACKAGES=(
   libsqlitecpp-dev libsqlite3-dev catch2 libcli11-dev nlohmann-json3-dev
   libyaml-cpp-dev libspdlog-dev libxxhash-dev libeigen3-dev libopenblas0-pthread
   libbenchmark-dev ccache cmake ninja-build g++ gnuplot-nox python3-torch
+  python3-torchvision  # tools/reference/export_torchvision.py: ONNX reference models for tests/spaces
 )
 
 missing=()
