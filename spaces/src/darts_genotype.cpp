@@ -128,10 +128,13 @@ class Reader {
   // Comma-separated values (and name=value for calls) up to `close`; a trailing comma is allowed.
   void arguments(Value& v, char close, const Token& opener) {
     const std::string closer(1, close);
+    const std::string open_text = opener.kind == Token::Name ? opener.text + "(" : opener.text;
+    auto not_closed = [&] {
+      throw Error(label_, "'" + open_text + "' at position " + std::to_string(opener.pos) + " is not closed with '" +
+                              closer + "'", kShapeHint);
+    };
     while (!is(close)) {
-      if (peek().kind == Token::End)
-        throw Error(label_, "'" + opener.text + "' at position " + std::to_string(opener.pos) + " is not closed with '" +
-                                closer + "'", kShapeHint);
+      if (peek().kind == Token::End) not_closed();
       if (v.kind == Value::Call && peek().kind == Token::Name && toks_[i_ + 1].kind == Token::Punct &&
           toks_[i_ + 1].text == "=") {
         const std::string key = next().text;
@@ -141,7 +144,8 @@ class Reader {
         v.items.push_back(value());
       }
       if (is(',')) { next(); continue; }
-      if (!is(close)) fail_at(peek(), "expected ',' or '" + closer + "' to close '" + opener.text + "' at position " +
+      if (peek().kind == Token::End) not_closed();
+      if (!is(close)) fail_at(peek(), "expected ',' or '" + closer + "' to close '" + open_text + "' at position " +
                                           std::to_string(opener.pos));
     }
     next();
@@ -345,14 +349,32 @@ void validate(const Genotype& g, const std::string& label) {
   }
 }
 
-std::string compact_str(const Genotype& g) { return "[" + cell_compact(g.normal) + "," + cell_compact(g.reduce) + "]"; }
-
-std::string genotype_str(const Genotype& g) {
-  return "Genotype(normal=" + cell_genotype(g.normal) + ", normal_concat=[2, 3, 4, 5], reduce=" +
-         cell_genotype(g.reduce) + ", reduce_concat=[2, 3, 4, 5])";
+// Appended piecewise: GCC 12 warns (-Wstringop-overflow, a false positive) on "[" + std::string&&.
+std::string compact_str(const Genotype& g) {
+  std::string s(1, '[');
+  s += cell_compact(g.normal);
+  s += ',';
+  s += cell_compact(g.reduce);
+  s += ']';
+  return s;
 }
 
-std::string unique_str(const Genotype& g) { return "normal " + cell_key(g.normal) + " reduce " + cell_key(g.reduce); }
+std::string genotype_str(const Genotype& g) {
+  std::string s = "Genotype(normal=";
+  s += cell_genotype(g.normal);
+  s += ", normal_concat=[2, 3, 4, 5], reduce=";
+  s += cell_genotype(g.reduce);
+  s += ", reduce_concat=[2, 3, 4, 5])";
+  return s;
+}
+
+std::string unique_str(const Genotype& g) {
+  std::string s = "normal ";
+  s += cell_key(g.normal);
+  s += " reduce ";
+  s += cell_key(g.reduce);
+  return s;
+}
 
 Genotype sample(Rng& rng) {
   Genotype g;
