@@ -11,6 +11,7 @@ namespace {
 struct Registry {
   std::mutex mu;
   std::map<std::string, ProxyFactory, std::less<>> factories;
+  std::map<std::string, PrefixProxyFactory, std::less<>> prefixes;
 };
 
 Registry& registry() {
@@ -25,6 +26,9 @@ Registry& registry() {
 std::string joined_names() {
   std::string s;
   for (const auto& n : proxy_names()) s += (s.empty() ? "" : ", ") + n;
+  auto& r = registry();
+  std::lock_guard lock(r.mu);
+  for (const auto& [p, f] : r.prefixes) s += (s.empty() ? "" : ", ") + p + "<...>";
   return s;
 }
 
@@ -37,6 +41,12 @@ ProxyPtr make_proxy(std::string_view name, const nlohmann::json& settings) {
     std::lock_guard lock(r.mu);
     auto it = r.factories.find(name);
     if (it != r.factories.end()) f = it->second;
+    for (auto p = r.prefixes.begin(); !f && p != r.prefixes.end(); ++p)
+      if (name.size() > p->first.size() && name.substr(0, p->first.size()) == p->first) {
+        auto pf = p->second;
+        std::string rest(name.substr(p->first.size()));
+        f = [pf, rest](const nlohmann::json& s) { return pf(rest, s); };
+      }
   }
   if (!f) throw Error("proxy '" + std::string(name) + "'", "unknown proxy", "registered proxies: " + joined_names());
   return f(settings.is_null() ? nlohmann::json::object() : settings);
@@ -54,6 +64,12 @@ void register_proxy(const std::string& name, ProxyFactory factory) {
   auto& r = registry();
   std::lock_guard lock(r.mu);
   r.factories[name] = std::move(factory);
+}
+
+void register_proxy_prefix(const std::string& prefix, PrefixProxyFactory factory) {
+  auto& r = registry();
+  std::lock_guard lock(r.mu);
+  r.prefixes[prefix] = std::move(factory);
 }
 
 void check_settings(std::string_view proxy, const nlohmann::json& settings, std::initializer_list<std::string_view> allowed) {

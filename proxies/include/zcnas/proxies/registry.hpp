@@ -21,6 +21,12 @@ ProxyPtr make_proxy(std::string_view name, const nlohmann::json& settings = nloh
 std::vector<std::string> proxy_names();
 void register_proxy(const std::string& name, ProxyFactory factory);
 
+// Names with a prefix, e.g. `predictor:<model file>`: higher layers (which proxies/
+// must not depend on) register a factory for the prefix at start-up; make_proxy
+// passes it the rest of the name. Exact names win over prefixes.
+using PrefixProxyFactory = std::function<ProxyPtr(const std::string& rest, const nlohmann::json& settings)>;
+void register_proxy_prefix(const std::string& prefix, PrefixProxyFactory factory);
+
 // Built-in factories, one per proxy file (proxies/src/<name>.cpp). Each takes
 // its settings (an object; unknown keys are an error).
 struct BuiltinProxy {
