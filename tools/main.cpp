@@ -6,6 +6,7 @@
 
 #include "cli_common.hpp"
 #include "zcnas/common/error.hpp"
+#include "zcnas/predictors/predictor.hpp"
 
 int main(int argc, char** argv) {
   // Logs always go to stderr so --json output on stdout stays clean.
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "zcnas 0.1.0");
   zcnas::cli::add_global_options(app);
+  zcnas::predictors::register_predictor_proxies();  // `predictor:<file>` wherever a proxy name goes
   for (auto& setup : zcnas::cli::command_setups()) setup(app);
   // Global options also after the subcommand: `zcnas correlate ... --json`.
   app.fallthrough();

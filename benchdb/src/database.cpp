@@ -122,6 +122,25 @@ CREATE TABLE scores(
   CHECK(value IS NULL OR status = 'ok'));
 CREATE INDEX scores_proxy ON scores(source, proxy, dataset);
 )SQL",
+    // 1 -> 2: cached feature records (ParZC node statistics, later other predictor inputs)
+    R"SQL(
+CREATE TABLE IF NOT EXISTS features(
+  id         INTEGER PRIMARY KEY,
+  arch_id    INTEGER NOT NULL REFERENCES archs(id) ON DELETE CASCADE,
+  dataset    TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  version    INTEGER NOT NULL DEFAULT 1,
+  settings   TEXT NOT NULL DEFAULT '{}',
+  seed       INTEGER NOT NULL DEFAULT 0,
+  batch_size INTEGER NOT NULL DEFAULT 0,
+  device     TEXT NOT NULL DEFAULT 'cpu',
+  data       TEXT NOT NULL,
+  seconds    REAL NOT NULL DEFAULT 0,
+  run_id     INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  created_at TEXT NOT NULL DEFAULT (datetime('now')),
+  UNIQUE(arch_id, dataset, kind, version, settings, seed, batch_size, device));
+CREATE INDEX IF NOT EXISTS features_kind ON features(kind, dataset);
+)SQL",
 };
 constexpr int kMigrationCount = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
 static_assert(kMigrationCount == Database::kSchemaVersion, "one migration per schema version");

@@ -12,6 +12,7 @@
 #include "zcnas/benchdb/database.hpp"
 #include "zcnas/common/error.hpp"
 #include "zcnas/common/progress.hpp"
+#include "zcnas/predictors/predictor.hpp"
 #include "zcnas/proxies/batch.hpp"
 #include "zcnas/proxies/cifar10.hpp"
 #include "zcnas/proxies/parallel.hpp"
@@ -140,9 +141,21 @@ class Driver final : public SearchContext {
         u.source = spec.name.substr(0, colon);
         u.name = spec.name.substr(colon + 1);
         if (u.source == "zcnas") throw Error("proxy '" + spec.name + "'", "write computed proxies without a source", "use '" + u.name + "'");
-        if (u.source == "predictor")
-          throw Error("proxy '" + spec.name + "'", "predictors are not available in this build yet",
-                      "use a zero-cost proxy (zcnas proxies list) or a stored source such as naslib:synflow");
+        if (u.source == "predictor") {
+          // A trained model file (predictors/predictor.hpp), computed like a proxy. With
+          // zc_warmstart's `ucb: beta` it ranks by mean + beta * std (upper confidence bound).
+          predictors::register_predictor_proxies();
+          auto settings = spec.settings;
+          if (cfg_.strategy == "zc_warmstart" && cfg_.strategy_settings.contains("ucb") && !settings.contains("ucb"))
+            settings["ucb"] = cfg_.strategy_settings.at("ucb");
+          u.source = "zcnas";
+          u.name = spec.name;
+          u.proxy = proxies::make_proxy(u.name, settings);
+          u.prov = computed_provenance(*u.proxy, cfg_.seed, cfg_.batch_size, device_.str());
+          uses_.push_back(std::move(u));
+          ranks_.emplace_back();
+          continue;
+        }
         for (const auto& row : db_.scores(space_.name(), dataset_, u.source, u.name))
           if (row.value) u.stored.emplace(row.arch_key, *row.value);
         if (u.stored.empty())

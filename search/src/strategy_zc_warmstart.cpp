@@ -45,6 +45,11 @@ StrategyPtr make_zc_warmstart(const nlohmann::json& j) {
   Settings s("strategy zc_warmstart", j);
   auto pool = s.integer("pool", 1000, 0);
   auto chunk = s.integer("chunk", 128, 1);
+  // ucb: beta for `predictor:<file>` proxies, which then score mean + beta * std of
+  // their prediction (the driver passes it to them; see docs/config.md). Read here so
+  // the setting is validated; ranking itself is unchanged.
+  const double ucb = s.number("ucb", 0.0);
+  if (ucb < 0) throw Error("strategy zc_warmstart", "setting 'ucb' must be >= 0", "use e.g. ucb: 1.0");
   s.done();
   return std::make_unique<ZcWarmstart>(pool, chunk);
 }

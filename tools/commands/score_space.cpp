@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "arch_select.hpp"
 #include "score_common.hpp"
 #include "zcnas/common/progress.hpp"
 #include "zcnas/proxies/parallel.hpp"
@@ -33,34 +34,7 @@ struct Args {
 };
 
 std::vector<std::string> select_archs(const spaces::Space& space, const Args& a, std::uint64_t seed) {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  auto add = [&](const std::string& c) {
-    if (seen.insert(c).second) out.push_back(c);
-  };
-  if (a.all) {
-    space.enumerate(add);
-  } else if (!a.archs_file.empty()) {
-    std::ifstream in(a.archs_file);
-    if (!in) throw Error(a.archs_file, "cannot open the architecture list");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
-      add(space.canonical(line));
-    }
-  } else {
-    if (a.sample == 0) throw Error("score-space", "nothing to score", "give --sample N, --all or --archs-file F");
-    if (auto n = space.size(); n && a.sample > *n)
-      throw Error("--sample", std::to_string(a.sample) + " is more than the " + std::to_string(*n) + " archs of " + space.name(),
-                  "use --all");
-    spaces::Rng rng(seed);
-    std::size_t tries = 0;
-    while (out.size() < a.sample) {
-      add(space.sample(rng));
-      if (++tries > 100 * a.sample + 1000) throw Error("--sample", "could not draw enough distinct archs");
-    }
-  }
-  return out;
+  return cli::select_archs(space, {a.sample, a.all, a.archs_file}, seed, "score-space");
 }
 
 void setup(CLI::App& root) {

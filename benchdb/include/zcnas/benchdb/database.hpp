@@ -56,6 +56,29 @@ struct TruthRow {
   std::string status = "ok";
 };
 
+// Everything that makes two cached feature records comparable (as Provenance for
+// scores): feature kind ("node_stats", ...), its version and settings, the seed, the
+// input batch size and the device it was computed on.
+struct FeatureProvenance {
+  std::string kind;
+  int version = 1;
+  std::string settings = "{}";  // JSON object, compared after normalisation
+  std::uint64_t seed = 0;
+  int batch_size = 0;
+  std::string device = "cpu";
+  bool operator==(const FeatureProvenance&) const = default;
+};
+
+// One cached feature record of an arch: `data` is JSON text whose layout the kind
+// defines (node_stats: proxies/node_stats.hpp).
+struct FeatureRow {
+  std::string space, arch_key, dataset;
+  FeatureProvenance prov;
+  std::string data;
+  double seconds = 0;
+  std::optional<std::int64_t> run_id;
+};
+
 // A proxy as stored: (source, name) and the number of score rows.
 struct StoredProxy {
   std::string source, proxy;
@@ -95,7 +118,7 @@ struct ArchForms {
 
 class Database {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens (and in ReadWrite mode creates/migrates) the database at `path`.
   // Errors: newer schema than kSchemaVersion, read-only file in ReadWrite mode,
@@ -158,6 +181,16 @@ class Database {
   std::vector<ScoreRow> scores(std::string_view space, std::string_view dataset, std::string_view source,
                                std::string_view proxy);
   std::vector<ScoreRow> arch_scores(std::string_view space, std::string_view key, std::string_view dataset = {});
+
+  // ---- features (predictor inputs, cached like scores) ----------------------
+  // Upsert on (arch, dataset, full provenance), in one transaction; creates missing
+  // archs. `data` must be valid JSON (zcnas::Error otherwise). Returns rows changed.
+  std::int64_t put_features(const std::vector<FeatureRow>& rows);
+  // A hit only when every provenance field matches.
+  std::optional<FeatureRow> find_features(std::string_view space, std::string_view key, std::string_view dataset,
+                                          const FeatureProvenance& prov);
+  // Every record of one provenance for a space/dataset (training sets read these).
+  std::vector<FeatureRow> features(std::string_view space, std::string_view dataset, const FeatureProvenance& prov);
 
   // ---- runs ---------------------------------------------------------------
   std::int64_t begin_run(std::string_view kind, std::string_view command, std::string_view config_json = "{}");
