@@ -11,6 +11,12 @@
 namespace zcnas::spaces::nb101 {
 namespace {
 
+// Insertion sort of at most 7 hashes (std::sort here trips GCC 12's -Warray-bounds).
+void sort_small(Hash128* first, int count) {
+  for (int i = 1; i < count; ++i)
+    for (int k = i; k > 0 && first[k] < first[k - 1]; --k) std::swap(first[k], first[k - 1]);
+}
+
 constexpr std::string_view kShapeHint =
     "write NASLib's key (49 matrix ints then 7 op codes 0..4, e.g. \"(0, 1, ..., 0, 4, 1)\") or "
     "{\"matrix\": [[...]], \"ops\": [\"input\", ..., \"output\"]}";
@@ -195,8 +201,14 @@ std::string naslib_key(const Cell& c) {
     ops[i] = i < n - 1 ? int{c.ops[i]} : (i < kMaxVertices - 1 ? int{kConv3x3} : int{kOutput});
   std::string s;
   for (const auto& row : m)
-    for (int v : row) s += (s.empty() ? "" : ",") + std::to_string(v);
-  for (int v : ops) s += "," + std::to_string(v);
+    for (int v : row) {
+      if (!s.empty()) s.push_back(',');
+      s.push_back(static_cast<char>('0' + v));
+    }
+  for (int v : ops) {
+    s.push_back(',');
+    s.push_back(static_cast<char>('0' + v));
+  }
   return s;
 }
 
@@ -257,7 +269,7 @@ Hash128 graph_hash(const Cell& c) {
   char buf[2 + 2 * kMaxVertices * sizeof(Hash128) + sizeof(Hash128)];
   std::array<Hash128, kMaxVertices> nb{};
   auto put_sorted = [&](std::size_t& len, int count) {
-    std::sort(nb.begin(), nb.begin() + count);
+    sort_small(nb.data(), count);
     buf[len++] = static_cast<char>(count);
     for (int k = 0; k < count; ++k, len += sizeof(Hash128)) std::memcpy(buf + len, &nb[k], sizeof(Hash128));
   };
@@ -278,7 +290,7 @@ Hash128 graph_hash(const Cell& c) {
     }
     h = next;
   }
-  std::sort(h.begin(), h.begin() + n);
+  sort_small(h.data(), n);
   std::size_t len = 0;
   buf[len++] = static_cast<char>(n);
   for (int v = 0; v < n; ++v, len += sizeof(Hash128)) std::memcpy(buf + len, &h[v], sizeof(Hash128));
