@@ -239,14 +239,21 @@ class Writer {
         if (avg) attr_int(o, "count_include_pad", a.count_include_pad ? 1 : 0);
         return;
       }
-      case OpKind::GlobalAvgPool:
+      case OpKind::GlobalAvgPool: {
+        onnx::NodeProto* last;
         if (n.shape.size() == 3) {
-          node("GlobalAveragePool", nm, {in(0)}, {nm});
+          last = &node("GlobalAveragePool", nm, {in(0)}, {nm});
         } else {
           node("GlobalAveragePool", nm + "/gap", {in(0)}, {nm + "/gap"});
-          attr_int(node("Flatten", nm, {nm + "/gap"}, {nm}), "axis", 1);
+          last = &node("Flatten", nm, {nm + "/gap"}, {nm});
+          attr_int(*last, "axis", 1);
         }
+        // The IR's attribute form (vs NoAttr) and `functional` only matter for FLOP counting;
+        // the doc-string marker lets the reader restore them.
+        if (const auto* a = std::get_if<GlobalPoolAttr>(&n.attr))
+          last->set_doc_string(std::string(kGlobalPoolMarker) + (a->functional ? "1" : "0"));
         return;
+      }
       case OpKind::Zero: {
         std::string x = in(0);
         const auto& s = in_shape(0);

@@ -23,14 +23,23 @@ Registry& registry() {
 }
 }  // namespace
 
+std::unique_ptr<Space> make_onnx_dir_space(const std::string& folder);  // onnx_dir_space.cpp
+
 const Space& get_space(std::string_view name) {
   auto& r = registry();
   std::lock_guard lock(r.mu);
   auto it = r.spaces.find(name);
+  // Parameterised spaces, built on first use: "onnx_dir:<folder>" (the .onnx files of a folder).
+  constexpr std::string_view kOnnxDir = "onnx_dir:";
+  if (it == r.spaces.end() && name.substr(0, kOnnxDir.size()) == kOnnxDir) {
+    auto s = make_onnx_dir_space(std::string(name.substr(kOnnxDir.size())));
+    it = r.spaces.emplace(std::string(name), std::move(s)).first;
+  }
   if (it == r.spaces.end()) {
     std::string known;
     for (auto& [k, v] : r.spaces) known += (known.empty() ? "" : ", ") + k;
-    throw Error("--space " + std::string(name), "unknown search space", "registered spaces: " + known);
+    throw Error("--space " + std::string(name), "unknown search space",
+                "registered spaces: " + known + "; or onnx_dir:<folder> for the .onnx files of a folder");
   }
   return *it->second;
 }

@@ -75,6 +75,7 @@ RoundTrip round_trip(const NetGraph& g, const std::string& label, std::int64_t b
   const auto live = g.live_nodes();
   if (std::all_of(live.begin(), live.end(), [](bool b) { return b; })) CHECK(imp.graph.to_text() == g.to_text());
   CHECK(param_count(imp.graph) == param_count(g));
+  CHECK(flops_naslib(imp.graph) == flops_naslib(g));
   TorchNet back(imp.graph, 99);
   onnx_load_params(*back, imp);
   auto x = torch::randn(batched(g.input_shape(), batch), torch::Generator(at::make_generator<at::CPUGeneratorImpl>(17)));
@@ -172,8 +173,11 @@ TEST_CASE("IR ops added for ONNX import: shapes and values", "[spaces][ir][onnx]
   CHECK(torch::allclose(out, want));
 }
 
+static bool builtin(const std::string& name) { return name.rfind("onnx_dir:", 0) != 0; }  // not the folder spaces
+
 TEST_CASE("every registered space exports checker-valid ONNX and round-trips exactly", "[spaces][onnx]") {
   for (const auto& name : space_names()) {
+    if (!builtin(name)) continue;
     const Space& space = get_space(name);
     const auto datasets = space.datasets();
     const auto archs = test_archs(space, 2);
@@ -202,6 +206,7 @@ TEST_CASE("every registered space exports checker-valid ONNX and round-trips exa
 
 TEST_CASE("round trip with weights on every data set and several archs", "[spaces][onnx][slow]") {
   for (const auto& name : space_names()) {
+    if (!builtin(name)) continue;
     const Space& space = get_space(name);
     for (const auto& ds : space.datasets())
       for (const auto& arch : test_archs(space, 3)) round_trip(space.compile(arch, ds), name + " " + arch + " " + ds, 2);
@@ -359,4 +364,39 @@ TEST_CASE("hostile and unsupported ONNX files give clear errors", "[spaces][onnx
     o.max_file_bytes = 64;
     CHECK_THAT(error_of([&] { onnx_read_bytes(good, "big.onnx", o); }), Catch::Contains("over the limit"));
   }
+}
+
+TEST_CASE("onnx_dir space: the .onnx files of a folder, re-exported identical graphs deduplicated", "[spaces][onnx]") {
+  TempDir tmp("dir");
+  const Space& nb201 = get_space("nb201");
+  const std::string a = nb201.canonical("012301"), b = nb201.canonical("432323");
+  auto save = [&](const std::string& arch, std::uint64_t seed, const std::string& file) {
+    const NetGraph g = nb201.compile(arch, "cifar10");
+    TorchNet net(g, seed);
+    std::ofstream(tmp.path / file, std::ios::binary) << onnx_export(g, net.get());
+    return g;
+  };
+  const NetGraph ga = save(a, 1, "a.onnx");
+  save(a, 2, "c_reexport.onnx");  // same graph, other weights
+  save(b, 1, "b.onnx");
+  std::ofstream(tmp.path / "junk.onnx") << "not a model";
+  std::ofstream(tmp.path / "notes.txt") << "ignored";
+
+  const Space& s = get_space("onnx_dir:" + tmp.path.string());
+  CHECK(s.name() == "onnx_dir:" + tmp.path.string());
+  REQUIRE(s.size() == std::optional<std::uint64_t>(2));
+  std::vector<std::string> all;
+  s.enumerate([&](const std::string& f) { all.push_back(f); });
+  CHECK(all == std::vector<std::string>{"a.onnx", "b.onnx"});
+  CHECK(s.canonical("c_reexport.onnx") == "a.onnx");
+  CHECK(s.structural_hash("c_reexport.onnx") == s.structural_hash("a.onnx"));
+  CHECK(s.structural_hash("b.onnx") != s.structural_hash("a.onnx"));
+  CHECK(s.compile("c_reexport.onnx", "onnx").to_text() == ga.to_text());
+  CHECK(s.datasets() == std::vector<std::string>{"onnx"});
+  Rng rng(1);
+  CHECK(s.mutate("a.onnx", rng) == "b.onnx");
+  CHECK(s.neighbours("b.onnx") == std::vector<std::string>{"a.onnx"});
+  CHECK_THAT(error_of([&] { s.canonical("junk.onnx"); }), Catch::Contains("unreadable"));
+  CHECK_THAT(error_of([&] { s.canonical("../a.onnx"); }), Catch::Contains("not a .onnx file of the folder"));
+  CHECK_THAT(error_of([&] { get_space("onnx_dir:" + (tmp.path / "nope").string()); }), Catch::Contains("not a folder"));
 }
