@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include <csignal>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +19,27 @@ namespace zcnas::cli {
 GlobalOptions& globals() {
   static GlobalOptions g;
   return g;
+}
+
+namespace {
+std::atomic<bool> g_sigint{false};
+extern "C" void on_sigint(int) {
+  g_sigint.store(true);
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+}  // namespace
+
+SigintGuard::SigintGuard() {
+  g_sigint.store(false);
+  std::signal(SIGINT, on_sigint);
+}
+SigintGuard::~SigintGuard() { std::signal(SIGINT, SIG_DFL); }
+bool SigintGuard::stop_requested() { return g_sigint.load(); }
+std::atomic<bool>* SigintGuard::flag() { return &g_sigint; }
+
+int candidate_workers(bool cuda) {
+  if (cuda) return globals().threads > 0 ? globals().threads : 1;
+  return globals().threads;
 }
 
 std::vector<Setup>& command_setups() {

@@ -4,6 +4,7 @@
 // itself with ZCNAS_COMMAND(setup_function).
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -43,6 +44,24 @@ struct CommandRegistrar {
   explicit CommandRegistrar(Setup s);
 };
 std::vector<Setup>& command_setups();
+
+// Ctrl-C for long commands: while a guard lives, the first SIGINT only sets the
+// flag (the command finishes the chunk in flight, stores it and reports that it was
+// interrupted; nothing computed is lost); a second SIGINT ends the process at once.
+class SigintGuard {
+ public:
+  SigintGuard();
+  ~SigintGuard();
+  SigintGuard(const SigintGuard&) = delete;
+  SigintGuard& operator=(const SigintGuard&) = delete;
+  static bool stop_requested();
+  static std::atomic<bool>* flag();
+};
+
+// oneTBB workers scoring candidates: --threads on the CPU (0 = all cores); on a GPU
+// one unless --threads N asks for more (the GPU then takes kernels from N threads,
+// which pays when per-op launch overhead, not arithmetic, dominates: small networks).
+int candidate_workers(bool cuda);
 
 // Output: JSON to stdout when --json, otherwise the readable text.
 void emit(const nlohmann::json& j, const std::string& human);

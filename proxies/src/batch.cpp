@@ -40,6 +40,37 @@ torch::Tensor resize(const torch::Tensor& x, std::int64_t h, std::int64_t w) {
   return F::interpolate(x, F::InterpolateFuncOptions().size(std::vector<std::int64_t>{h, w}).mode(torch::kBilinear).align_corners(false));
 }
 
+// TransNAS-Bench-101 jigsaw input {3*T, h, w}: the image resized to a g x g grid of
+// h x w tiles (T = g*g), the tiles shuffled per sample by a seeded random
+// permutation and stacked tile-major along the channels (tnb101_network.cpp's
+// FoldTiles order). TNB-101 draws each permutation from a fixed set of K and the
+// label is its index; that set is not shipped, so the label is drawn uniformly from
+// the head's K classes instead (make_batch) -- at initialisation the mapping from
+// permutations to classes carries no information, so the proxies see the same kind
+// of input and target. Documented in docs/proxies.md (input protocol).
+torch::Tensor jigsaw_tiles(const torch::Tensor& imgs, std::int64_t tiles, std::int64_t h, std::int64_t w,
+                           at::Generator& gen) {
+  std::int64_t g = 1;
+  while (g * g < tiles) ++g;
+  const auto n = imgs.size(0);
+  auto big = resize(imgs, g * h, g * w);
+  // [n, 3, g*h, g*w] -> [n, g*g, 3, h, w], row-major tile order
+  auto t = big.view({n, 3, g, h, g, w}).permute({0, 2, 4, 1, 3, 5}).reshape({n, g * g, 3, h, w});
+  std::vector<torch::Tensor> out;
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto perm = torch::randperm(g * g, gen, torch::kInt64);
+    out.push_back(t[i].index_select(0, perm).reshape({g * g * 3, h, w}));
+  }
+  return torch::stack(out, 0).contiguous();
+}
+
+bool is_jigsaw_input(const spaces::Shape& in) {
+  if (in.size() != 3 || in[0] <= 3 || in[0] % 3 != 0) return false;
+  std::int64_t g = 1;
+  while (g * g < in[0] / 3) ++g;
+  return g * g == in[0] / 3;
+}
+
 }  // namespace
 
 Normalisation normalisation_for(const std::string& dataset) {
@@ -51,8 +82,10 @@ Normalisation normalisation_for(const std::string& dataset) {
 
 Batch make_batch(const ImageSet& pool, const spaces::NetGraph& graph, const BatchOptions& opt) {
   const auto& in = graph.input_shape();
-  if (in.size() != 3 || in[0] != 3)
-    throw Error("input batch", "the network takes input " + spaces::shape_str(in) + ", not an RGB image {3,H,W}",
+  const bool jigsaw = is_jigsaw_input(in);
+  if (in.size() != 3 || (in[0] != 3 && !jigsaw))
+    throw Error("input batch",
+                "the network takes input " + spaces::shape_str(in) + ", not an RGB image {3,H,W} or a grid of tiles {3*g*g,H,W}",
                 "image batches fit image networks only");
   if (opt.batch_size < 1) throw Error("--batch-size", "must be at least 1");
   if (opt.batch_size > pool.size())
@@ -69,7 +102,12 @@ Batch make_batch(const ImageSet& pool, const spaces::NetGraph& graph, const Batc
   auto mean = torch::tensor({norm.mean[0], norm.mean[1], norm.mean[2]}, torch::kFloat32).view({1, 3, 1, 1});
   auto stdv = torch::tensor({norm.std[0], norm.std[1], norm.std[2]}, torch::kFloat32).view({1, 3, 1, 1});
   imgs = (imgs - mean) / stdv;
-  imgs = resize(imgs, in[1], in[2]).contiguous();
+  if (jigsaw) {
+    auto tgen = batch_generator(opt.seed, "batch.jigsaw");
+    imgs = jigsaw_tiles(imgs, in[0] / 3, in[1], in[2], tgen);
+  } else {
+    imgs = resize(imgs, in[1], in[2]).contiguous();
+  }
 
   Batch b;
   b.inputs = imgs;
@@ -96,7 +134,8 @@ Batch make_batch(const ImageSet& pool, const spaces::NetGraph& graph, const Batc
                 "proxies that need labels support outputs {K}, {3,H,W} and {C,H,W}");
   }
   b.description = opt.dataset + ": " + std::to_string(opt.batch_size) + " CIFAR-10 images (seed " + std::to_string(opt.seed) +
-                  (opt.augment ? ", augmented" : "") + ") at " + std::to_string(in[1]) + "x" + std::to_string(in[2]) + ", " + target;
+                  (opt.augment ? ", augmented" : "") + ") at " + std::to_string(in[1]) + "x" + std::to_string(in[2]) +
+                  (jigsaw ? " as " + std::to_string(in[0] / 3) + " shuffled tiles" : "") + ", " + target;
   return b;
 }
 

@@ -2,6 +2,7 @@
 // give the same value as running alone), parallel determinism, bad input.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "zcnas/proxies/registry.hpp"
 #include "zcnas/proxies/scorer.hpp"
 #include "zcnas/spaces/nb201.hpp"
+#include "zcnas/spaces/registry.hpp"
 
 using namespace zcnas;
 
@@ -125,6 +127,42 @@ TEST_CASE("input batches: seeded, normalised, shaped by the network", "[proxies]
   CHECK_THROWS_AS(proxies::make_batch(pool(), g10, bo), Error);
   bo.batch_size = 100000;
   CHECK_THROWS_AS(proxies::make_batch(pool(), g10, bo), Error);
+}
+
+TEST_CASE("input batches: TNB-101 jigsaw gets shuffled tiles of the resized image", "[proxies][batch][tnb]") {
+  const auto& space = spaces::get_space("tnb101_micro");
+  const auto g = space.compile(space.canonical("123012"), "jigsaw");
+  REQUIRE(g.input_shape() == spaces::Shape{27, 64, 64});
+  proxies::BatchOptions bo;
+  bo.dataset = "jigsaw";
+  bo.batch_size = 3;
+  bo.augment = false;
+  bo.seed = 11;
+  const auto b = proxies::make_batch(pool(), g, bo);
+  CHECK(b.inputs.sizes() == std::vector<std::int64_t>{3, 27, 64, 64});
+  CHECK(b.labels.sizes() == std::vector<std::int64_t>{3});
+  CHECK(b.labels.max().item<std::int64_t>() < g.output_shape()[0]);
+  CHECK(proxies::make_batch(pool(), g, bo).inputs.equal(b.inputs));  // seeded
+  // The same images as one 3-channel 192x192 picture, cut into 9 tiles: every sample's
+  // tiles are exactly those, in some order, and not all samples keep the row-major order.
+  spaces::NetGraph whole;
+  whole.set_output(whole.global_avg_pool(whole.input({3, 192, 192}), "gap"));
+  const auto ref = proxies::make_batch(pool(), whole, bo).inputs;  // [3, 3, 192, 192]
+  auto ref_tiles = ref.view({3, 3, 3, 64, 3, 64}).permute({0, 2, 4, 1, 3, 5}).reshape({3, 9, 3, 64, 64});
+  auto got_tiles = b.inputs.view({3, 9, 3, 64, 64});
+  int reordered = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto r = std::get<0>(ref_tiles[i].sum({1, 2, 3}).sort());
+    auto t = std::get<0>(got_tiles[i].sum({1, 2, 3}).sort());
+    CHECK(torch::allclose(r, t, 1e-5, 1e-3));
+    if (!got_tiles[i].equal(ref_tiles[i])) ++reordered;
+  }
+  CHECK(reordered > 0);
+  // And a labelled proxy runs on it.
+  bo.batch_size = 2;
+  const auto v = proxies::Scorer({proxies::make_proxy("snip")}).score(g, proxies::make_batch(pool(), g, bo), 3);
+  REQUIRE(v.scores.size() == 1);
+  CHECK(v.scores[0].ok());
 }
 
 TEST_CASE("registry: names, unknown proxy, bad settings", "[proxies][registry][errors]") {

@@ -1,4 +1,5 @@
-// `zcnas bench import` (benchmark tables -> database) and `zcnas bench query`.
+// `zcnas bench import` (benchmark tables -> database), `zcnas bench query` and
+// `zcnas bench merge` (scores of other database files -> this one).
 #include <chrono>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 #include "zcnas/common/progress.hpp"
 #include "zcnas/benchdb/database.hpp"
 #include "zcnas/benchdb/import.hpp"
+#include "zcnas/benchdb/merge.hpp"
 #include "zcnas/common/error.hpp"
 #include "zcnas/spaces/registry.hpp"
 
@@ -125,6 +127,28 @@ void run_query(const std::string& space_opt, const std::string& arch, const std:
   emit(j, human);
 }
 
+void run_merge(const std::vector<std::string>& files, const std::string& source_opt) {
+  const std::string path = database_path();
+  auto db = Database::open(path);
+  const std::string source = source_opt == "all" ? "" : source_opt;
+  nlohmann::json j = {{"database", path}, {"source", source_opt}, {"files", nlohmann::json::array()}};
+  std::vector<std::vector<std::string>> rows;
+  std::int64_t read = 0, changed = 0;
+  for (const auto& f : files) {
+    const auto r = benchdb::merge_scores(db, f, source);
+    read += r.rows_read;
+    changed += r.rows_changed;
+    j["files"].push_back({{"file", f}, {"rows_read", r.rows_read}, {"rows_changed", r.rows_changed}, {"series", r.series}});
+    for (const auto& [series, n] : r.series) rows.push_back({f, series, std::to_string(n)});
+  }
+  j["rows_read"] = read;
+  j["rows_changed"] = changed;
+  std::string human = rows.empty() ? std::string("no score rows with source '" + source_opt + "' in the given files\n")
+                                   : format_table({"file", "space/dataset/source:proxy", "rows"}, rows);
+  human += std::to_string(read) + " score rows read, " + std::to_string(changed) + " inserted or changed (" + path + ")\n";
+  emit(j, human);
+}
+
 void setup(CLI::App& root) {
   auto* cmd = root.add_subcommand("bench", "benchmark tables: import them into the database and query them");
   cmd->require_subcommand(1);
@@ -143,6 +167,16 @@ void setup(CLI::App& root) {
   q->add_option("--arch", arch, "architecture in any encoding of the space (docs/cli.md)")->required();
   q->add_option("--dataset", dataset, "only this data set / task (case-insensitive)");
   q->callback([] { run_query(space, arch, dataset); });
+
+  auto* m = cmd->add_subcommand("merge",
+                                "copy the scores of other zcnas database files into this one (e.g. one file per GPU "
+                                "of a sharded score-space run), provenance unchanged; one transaction per file");
+  m->fallthrough();
+  static std::vector<std::string> merge_files;
+  static std::string merge_source = "zcnas";
+  m->add_option("files", merge_files, "database files to merge from (opened read-only)")->required()->check(CLI::ExistingFile);
+  m->add_option("--source", merge_source, "only scores of this source (default zcnas: computed ones); 'all' for every source");
+  m->callback([] { run_merge(merge_files, merge_source); });
 }
 ZCNAS_COMMAND(setup);
 

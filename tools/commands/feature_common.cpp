@@ -54,15 +54,15 @@ FeatureResult ensure_features(benchdb::Database& db, const spaces::Space& space,
   const torch::Device device = parse_device(req.batch.device);
   const auto pool = load_pool(req.batch);
   const auto bo = batch_options(req.batch, dataset, req.seed);
-  // One GPU: candidates go to it one at a time (as score-space).
-  const proxies::ParallelOptions popt{device.is_cuda() ? 1 : globals().threads, req.intra_op_threads};
+  const proxies::ParallelOptions popt{candidate_workers(device.is_cuda()), req.intra_op_threads};
   res.workers = proxies::resolved_workers(popt);
   spdlog::info("features {} {} {}: {} archs, {} cached, {} to compute on {} workers", req.kind, space.name(), dataset,
                archs.size(), res.cached, todo.size(), res.workers);
   std::vector<std::string> errors(archs.size());
   std::vector<double> secs(archs.size(), 0.0);
   Progress progress("features " + space.name() + " " + dataset, todo.size());
-  for (std::size_t begin = 0; begin < todo.size(); begin += req.chunk) {
+  SigintGuard sigint;  // Ctrl-C: stop after the chunk in flight, its records stored (a rerun resumes)
+  for (std::size_t begin = 0; begin < todo.size() && !SigintGuard::stop_requested(); begin += req.chunk) {
     const std::size_t end = std::min(todo.size(), begin + req.chunk);
     proxies::parallel_for_candidates(end - begin, popt, [&](std::size_t j) {
       const std::size_t i = todo[begin + j];

@@ -94,15 +94,16 @@ void setup(CLI::App& root) {
     proxies::ImageSet pool;
     if (needs_data && !jobs.empty()) pool = load_pool(a->batch);
     const auto bo = batch_options(a->batch, dataset, seed);
-    // One GPU: candidates go to it one at a time (kernels are asynchronous already).
-    const proxies::ParallelOptions popt{device.is_cuda() ? 1 : globals().threads, a->intra_op_threads};
+    const proxies::ParallelOptions popt{candidate_workers(device.is_cuda()), a->intra_op_threads};
 
     std::map<std::string, std::size_t> status_counts;
     std::map<std::string, double> seconds_sum;
     std::map<std::string, std::size_t> seconds_n;
     std::size_t stored = 0, failed_archs = 0;
     Progress progress("score " + space.name() + " " + dataset, jobs.size());
-    for (std::size_t begin = 0; begin < jobs.size(); begin += a->chunk) {
+    SigintGuard sigint;  // Ctrl-C: stop after the chunk in flight, its scores stored
+    std::size_t done = 0;
+    for (std::size_t begin = 0; begin < jobs.size() && !SigintGuard::stop_requested(); begin += a->chunk) {
       const std::size_t end = std::min(jobs.size(), begin + a->chunk);
       proxies::parallel_for_candidates(end - begin, popt, [&](std::size_t i) {
         Job& job = jobs[begin + i];
@@ -147,11 +148,13 @@ void setup(CLI::App& root) {
       }
       db.put_scores(rows);
       stored += rows.size();
+      done = end;
     }
     progress.finish();
+    const bool interrupted = done < jobs.size();
 
     nlohmann::json summary{{"run_id", run_id}, {"space", space.name()}, {"dataset", dataset}, {"archs", archs.size()},
-                           {"cached", cached}, {"scored_archs", jobs.size()}, {"stored_rows", stored},
+                           {"cached", cached}, {"scored_archs", done}, {"interrupted", interrupted}, {"stored_rows", stored},
                            {"failed_archs", failed_archs}, {"status", status_counts}, {"seconds", progress.seconds()},
                            {"workers", proxies::resolved_workers(popt)}, {"intra_op_threads", a->intra_op_threads}};
     nlohmann::json per_proxy = nlohmann::json::object();
@@ -161,10 +164,11 @@ void setup(CLI::App& root) {
       rows.push_back({p, fmt_num(sum / static_cast<double>(seconds_n[p]), 4)});
     }
     summary["mean_seconds_per_arch"] = per_proxy;
-    db.finish_run(run_id, failed_archs ? "failed" : "ok", summary.dump());
+    db.finish_run(run_id, interrupted ? "interrupted" : failed_archs ? "failed" : "ok", summary.dump());
     std::string counts;
     for (const auto& [st, n] : status_counts) counts += (counts.empty() ? "" : ", ") + st + " " + std::to_string(n);
-    std::string human = "scored " + std::to_string(jobs.size()) + " of " + std::to_string(archs.size()) + " archs (" +
+    std::string human = std::string(interrupted ? "interrupted: " : "") + "scored " + std::to_string(done) + " of " +
+                        std::to_string(jobs.size()) + " archs to score (" +
                         std::to_string(cached) + " cached values) in " + fmt_num(progress.seconds(), 1) + " s on " +
                         std::to_string(proxies::resolved_workers(popt)) + " workers; stored " + std::to_string(stored) +
                         " values (" + (counts.empty() ? "none" : counts) + ")" +

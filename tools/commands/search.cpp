@@ -1,20 +1,12 @@
 // `zcnas search --config C [--db F] [--output DIR] [--resume] [--json]`: run a
 // search job (docs/config.md). Ctrl-C stops at the next batch boundary with every
 // computed score stored; `--resume` continues the run.
-#include <csignal>
-
 #include "cli_common.hpp"
 #include "zcnas/common/error.hpp"
 #include "zcnas/search/driver.hpp"
 
 namespace zcnas::cli {
 namespace {
-
-std::atomic<bool> g_stop{false};
-extern "C" void on_sigint(int) {
-  g_stop.store(true);
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
 
 struct SearchArgs {
   std::string config, output;
@@ -37,11 +29,13 @@ void setup(CLI::App& root) {
     opt.threads = globals().threads > 0 ? globals().threads : -1;
     opt.benchdata = default_benchdata_dir();
     opt.progress = true;  // drawn only when stderr is a terminal
-    opt.stop = &g_stop;
+    opt.stop = SigintGuard::flag();
     if (globals().seed_set) cfg.seed = globals().seed;
-    std::signal(SIGINT, on_sigint);
-    auto result = search::run(cfg, opt);
-    std::signal(SIGINT, SIG_DFL);
+    search::SearchResult result;
+    {
+      SigintGuard sigint;
+      result = search::run(cfg, opt);
+    }
     std::vector<std::string> files;
     const std::string out = !args->output.empty() ? args->output : cfg.output;
     if (!args->no_report && !out.empty()) files = search::write_report(result, out);
