@@ -8,4 +8,4 @@ mkdir -p gpu-debs
 cd gpu-debs
 apt-get download libtbb-dev libtbb12 libtbbmalloc2 libtbbbind-2-5 libsqlitecpp-dev libsqlite3-dev libsqlite3-0 \
   libcli11-dev nlohmann-json3-dev libspdlog-dev libspdlog1.10 libfmt-dev libfmt9 libxxhash-dev libxxhash0 catch2 \
-  libbenchmark-dev libbenchmark1debian libonnx1 libonnx-dev libprotobuf32 libprotobuf-lite32 libprotobuf-dev
+  libbenchmark-dev libbenchmark1debian libonnx1 libonnx-dev libonnxifi libprotobuf32 libprotobuf-lite32 libprotobuf-dev
