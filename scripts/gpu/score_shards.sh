@@ -3,18 +3,20 @@
 # host's CUDA libtorch, then score architectures on every GPU of the host, one
 # `zcnas score-space` process per GPU, each on its own shard and database file.
 #
-#   JOBS="space:dataset[:seconds] ..."  e.g. "tnb101_micro:class_scene:150 nb201:cifar10:100"
+#   JOBS="kind:space:dataset[:seconds] ..."  kind = score (zcnas score-space --proxy $PROXIES)
+#             or features (zcnas features: ParZC node statistics),
+#             e.g. "score:tnb101_micro:class_scene:150 features:nb201:cifar10:60"
 #   PROXIES   comma list (default: every proxy but dextr)
 #   THREADS   oneTBB workers per GPU (default 6: the GPU is dispatch-bound at these sizes)
-#   KIND      "score" (default) or "features" (zcnas features, ParZC node statistics)
-#   EXTRA     extra options for the scoring command (e.g. "--batch-size 32")
+#   EXTRA     extra options for every command (e.g. "--batch-size 32")
 #
 # Archs: every architecture of the space (benchmark keys from the carried CSVs), in a
 # seeded random order (python's random.Random(0).shuffle), dealt round-robin to the GPUs,
 # so the archs done when a job's time runs out are a uniform random sample of the space.
 # A job stops with SIGINT after its seconds; score-space keeps every finished chunk.
 # Carry gpu-debs (scripts/gpu/fetch-debs.sh) and gpu-data (a copy of ../shared/benchdata).
-# Results: $OUT/scores.db (all shards merged with `zcnas bench merge`), logs.
+# Results: $OUT/scores.db (the score shards merged with `zcnas bench merge`),
+# $OUT/features_gpuN.db (feature records per GPU), logs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/zcnas-gpu-out}
@@ -34,9 +36,8 @@ export LD_LIBRARY_PATH=/tmp/zcnas-gpu-sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRA
 ZC=build/gpu/tools/zcnas
 NGPU=$(nvidia-smi -L | grep -c '^GPU')
 PROXIES=${PROXIES:-synflow,snip,grasp,fisher,grad_norm,jacov,nwot,plain,l2_norm,epe_nas,zen,meco,params,flops}
-KIND=${KIND:-score}
 for job in ${JOBS:?set JOBS}; do
-  IFS=: read -r space dataset secs <<< "$job"
+  IFS=: read -r KIND space dataset secs <<< "$job"
   secs=${secs:-120}
   csv=/tmp/shared/benchdata/nasbench201.csv
   [ "$space" = tnb101_micro ] && csv=/tmp/shared/benchdata/transnas101_micro.csv
@@ -55,17 +56,22 @@ PY
     else
       cmd=("$ZC" score-space --space "$space" --dataset "$dataset" --proxy "$PROXIES" --archs-file /tmp/shard_$g.txt)
     fi
-    CUDA_VISIBLE_DEVICES=$g timeout -s INT "$secs" "${cmd[@]}" --device cuda --threads "${THREADS:-6}" --chunk 8 \
-      --db "$OUT/gpu$g.db" ${EXTRA:-} > "$OUT/${space}_${dataset}_gpu$g.log" 2>&1 &
+    CUDA_VISIBLE_DEVICES=$g timeout -s INT -k 40 "$secs" "${cmd[@]}" --device cuda --threads "${THREADS:-6}" --chunk 8 \
+      --db "$OUT/${KIND}_gpu$g.db" ${EXTRA:-} > "$OUT/${KIND}_${space}_${dataset}_gpu$g.log" 2>&1 &
     pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p"; done
-  echo "== $job"; for ((g = 0; g < NGPU; g++)); do tail -2 "$OUT/${space}_${dataset}_gpu$g.log"; done
+  echo "== $job"; for ((g = 0; g < NGPU; g++)); do tail -c 600 "$OUT/${KIND}_${space}_${dataset}_gpu$g.log"; done
 done
-"$ZC" bench merge --db "$OUT/scores.db" "$OUT"/gpu*.db > "$OUT/merge.txt" 2>&1; tail -3 "$OUT/merge.txt"
-python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); c.execute('VACUUM')" "$OUT/scores.db"
-# Feature records are not merged by `bench merge` (scores only): keep the per-GPU files then.
-if [ "$KIND" = score ]; then rm -f "$OUT"/gpu*.db*; else
-  for f in "$OUT"/gpu*.db; do python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)')" "$f"; done
-  rm -f "$OUT"/gpu*.db-wal "$OUT"/gpu*.db-shm; fi
+if ls "$OUT"/score_gpu*.db >/dev/null 2>&1; then
+  if "$ZC" bench merge --db "$OUT/scores.db" "$OUT"/score_gpu*.db > "$OUT/merge.txt" 2>&1; then
+    rm -f "$OUT"/score_gpu*.db*
+  fi
+  tail -3 "$OUT/merge.txt"
+fi
+# Fold every WAL into its file so each .db comes back whole.
+for f in "$OUT"/*.db; do
+  python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)')" "$f"
+done
+rm -f "$OUT"/*.db-wal "$OUT"/*.db-shm
 ls -la "$OUT"
