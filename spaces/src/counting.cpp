@@ -10,6 +10,7 @@
 //   nn.ReLU/LeakyReLU    numel(input)
 //   nn.AvgPool2d/Max     C*out_h*out_w*k*k
 //   nn.AdaptiveAvgPool2d sum over output cells of C*(rows+1)*(cols+1); for output 1x1: C*(H+1)*(W+1)
+//                        (a GlobalAvgPool marked `functional`, torch.mean in the reference: 0)
 //   nn.Linear            in*out (no bias term)
 //   nn.Upsample          numel(output)
 //   anything else        0 -- including nn.ConvTranspose2d (not an nn.Conv2d subclass), Tanh,
@@ -90,6 +91,7 @@ double flops_naslib(const NetGraph& g) {
         break;
       }
       case OpKind::GlobalAvgPool:
+        if (const auto* a = std::get_if<GlobalPoolAttr>(&n.attr); a && a->functional) break;  // torch.mean: no hook
         total += static_cast<double>(in[0] * (in[1] + 1) * (in[2] + 1));
         break;
       case OpKind::Linear:

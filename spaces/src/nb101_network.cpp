@@ -8,10 +8,8 @@
 //   stack 1   3 cells, 128 channels                                 "layers.1" .. "layers.3"
 //   downsample MaxPool2d(2, stride 2), channels x2 for the next stack "layers.4", "layers.8"
 //   stack 2   3 cells, 256;  stack 3   3 cells, 512
-//   head      mean over H, W ("mean": torch.mean in the reference), linear 512 -> 10 with bias.
-//             FLOPs: flops_naslib counts our GlobalAvgPool as nn.AdaptiveAvgPool2d, 512 x 9 x 9
-//             = 41,472 more than NASLib's tensorwatch count, which cannot see torch.mean (the
-//             IR has no "uncounted mean"; tests/spaces/test_nb101.cpp checks the rest exactly)
+//   head      mean over H, W ("mean": torch.mean in the reference, a GlobalAvgPool marked
+//             `functional`, so flops_naslib gives it 0 as tensorwatch does), linear 512 -> 10
 // Cell with C_in inputs and C outputs, on the pruned matrix, vertex_channels vc:
 //   vertex t = op_t( sum of truncate(vertex s, vc[t]) for interior s -> t
 //                    + projection_t(input) when input -> t )
@@ -182,7 +180,10 @@ NetGraph build(const Cell& written, const NetConfig& cfg) {
       c_in = c;
     }
   }
-  x = g.global_avg_pool(x, "mean");
+  GlobalPoolAttr mean;  // torch.mean(x, (2, 3)) in the reference: {C}, and no module for tensorwatch
+  mean.keepdims = false;
+  mean.functional = true;
+  x = g.add(OpKind::GlobalAvgPool, {x}, mean, "mean");
   LinearAttr head;
   head.out_features = cfg.num_classes;
   x = g.linear(x, head, "classifier");

@@ -434,7 +434,7 @@ std::string NetGraph::to_text() const {
           else if constexpr (std::is_same_v<T, TileAttr>)
             os << " tiles=" << a.tiles;
           else if constexpr (std::is_same_v<T, GlobalPoolAttr>)
-            os << " keepdims=" << a.keepdims;
+            os << " keepdims=" << a.keepdims << (a.functional ? " functional" : "");
           else if constexpr (std::is_same_v<T, ClipAttr>)
             os << " lo=" << a.lo << " hi=" << a.hi;
           else if constexpr (std::is_same_v<T, SoftmaxAttr>)

@@ -71,6 +71,9 @@ struct PoolAttr {
 // GlobalAvgPool with keepdims: {C,H,W} -> {C,1,1} (ONNX GlobalAveragePool); without (NoAttr) -> {C}.
 struct GlobalPoolAttr {
   bool keepdims = true;
+  // The reference network takes the mean with a function (torch.mean), not a module: same
+  // output, but NASLib's FLOP count (tensorwatch hooks modules) gives it 0 (NAS-Bench-101).
+  bool functional = false;
 };
 struct ClipAttr {
   double lo = 0.0, hi = 6.0;
