@@ -1,17 +1,21 @@
 // How long it takes to turn an arch string into a network: parse + compile to the IR,
 // then build the libtorch module (parameter allocation + seeded initialisation).
-// NB201 (cifar10 head) and TransNAS-Bench-101 micro (class_scene, and the autoencoder
-// whose 23 M-parameter decoder dominates its build). Peak RSS is printed at the end.
+// NB201 (cifar10 head), TransNAS-Bench-101 micro (class_scene, and the autoencoder
+// whose 23 M-parameter decoder dominates its build) and NB101; plus NB101's exhaustive
+// enumeration on 1 and 2 oneTBB workers (wall time). Peak RSS is printed at the end.
 //
 //   ./build/<dir>/tools/bench_build [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
 #include <torch/torch.h>
 
+#include <oneapi/tbb/global_control.h>
+
 #include <cstdio>
 
 #include "zcnas/spaces/counting.hpp"
 #include "zcnas/spaces/executor.hpp"
+#include "zcnas/spaces/nb101.hpp"
 #include "zcnas/spaces/registry.hpp"
 
 using namespace zcnas::spaces;
@@ -66,8 +70,20 @@ void count(benchmark::State& state, const char* space, const char* dataset) {
   }
 }
 
+// NAS-Bench-101's exhaustive enumeration (423,624 cells) with at most `threads` oneTBB workers.
+void enumerate_nb101(benchmark::State& state) {
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(state.range(0)));
+  std::size_t cells = 0;
+  for (auto _ : state) cells = nb101::enumerate_unique().size();
+  state.counters["cells"] = static_cast<double>(cells);
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(compile_ir, nb101_cifar10, "nb101", "cifar10")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(count, nb101_cifar10, "nb101", "cifar10")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, nb101_cifar10, "nb101", "cifar10")->Unit(benchmark::kMicrosecond);
+BENCHMARK(enumerate_nb101)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 BENCHMARK_CAPTURE(compile_ir, nb201_cifar10, "nb201", "cifar10")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(compile_ir, tnb101_class_scene, "tnb101_micro", "class_scene")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(compile_ir, tnb101_autoencoder, "tnb101_micro", "autoencoder")->Unit(benchmark::kMicrosecond);
