@@ -25,7 +25,8 @@ class Dextr final : public Proxy {
       : layers_(label_free::parse_layer_set(setting<std::string>("dextr", s, "layers", "all"))),
         points_(setting<int>("dextr", s, "points", 8)),
         radius_scale_(setting<double>("dextr", s, "radius_scale", 1.0)),
-        coordinates_(setting<int>("dextr", s, "coordinates", 10)) {
+        coordinates_(setting<int>("dextr", s, "coordinates", 10)),
+        engine_(label_free::parse_curvature_engine(setting<std::string>("dextr", s, "curvature", "auto"))) {
     if (coordinates_ < 0) throw Error("proxy dextr", "setting 'coordinates' must be >= 0 (0 = all)");
     if (points_ < 1) throw Error("proxy dextr", "setting 'points' must be >= 1, got " + std::to_string(points_));
     if (!(radius_scale_ > 0)) throw Error("proxy dextr", "setting 'radius_scale' must be > 0");
@@ -43,13 +44,19 @@ class Dextr final : public Proxy {
     return i;
   }
 
+  // `curvature` (the engine: auto = jet where every op has a rule, else
+  // autograd; "jet" or "autograd" to force one) does not change the value beyond
+  // rounding (tests/proxies/test_jet.cpp), so the default is left out of the
+  // settings and rows cached before the jet engine existed stay valid.
   nlohmann::json settings() const override {
-    return {{"layers", label_free::to_string(layers_)}, {"points", points_}, {"radius_scale", radius_scale_}, {"coordinates", coordinates_}};
+    nlohmann::json j = {{"layers", label_free::to_string(layers_)}, {"points", points_}, {"radius_scale", radius_scale_},
+                        {"coordinates", coordinates_}};
+    if (engine_ != label_free::CurvatureEngine::Auto) j["curvature"] = label_free::to_string(engine_);
+    return j;
   }
 
   double score(ProxyContext& ctx) const override {
-    double svd_sum = 0.0;
-    for (const auto& m : label_free::shared_sample_maps(ctx, layers_)) svd_sum += label_free::inverse_condition(m);
+    const double svd_sum = label_free::inverse_condition_sum(label_free::shared_sample_maps(ctx, layers_));
     auto net = ctx.fresh_net(torch::kFloat64);
     const auto& shape = ctx.graph().input_shape();
     auto [u, v] = label_free::orthonormal_pair(shape, ctx.generator("dextr.circle"), torch::kFloat64);
@@ -67,7 +74,7 @@ class Dextr final : public Proxy {
       perm = std::get<0>(perm.sort());
       for (std::int64_t i = 0; i < coordinates_; ++i) coords.push_back(perm[i].item<std::int64_t>());
     }
-    const auto kappa = label_free::extrinsic_curvature(net, u.to(ctx.device()), v.to(ctx.device()), radius, points_, coords);
+    const auto kappa = label_free::extrinsic_curvature(net, u.to(ctx.device()), v.to(ctx.device()), radius, points_, coords, engine_);
     return label_free::dextr_combine(svd_sum, kappa.mean);
   }
 
@@ -76,12 +83,13 @@ class Dextr final : public Proxy {
   int points_;
   double radius_scale_;
   int coordinates_;
+  label_free::CurvatureEngine engine_;
 };
 
 }  // namespace
 
 ProxyPtr make_dextr(const nlohmann::json& settings) {
-  check_settings("dextr", settings, {"layers", "points", "radius_scale", "coordinates"});
+  check_settings("dextr", settings, {"layers", "points", "radius_scale", "coordinates", "curvature"});
   return std::make_shared<Dextr>(settings);
 }
 

@@ -2,10 +2,12 @@
 #include "zcnas/proxies/label_free.hpp"
 
 #include <cmath>
+#include <map>
 #include <numbers>
 
 #include "zcnas/common/error.hpp"
 #include "zcnas/proxies/context.hpp"
+#include "zcnas/proxies/jet.hpp"
 
 namespace zcnas::proxies::label_free {
 
@@ -64,6 +66,30 @@ double inverse_condition(const torch::Tensor& fmap) {
   return std::isfinite(r) ? r : 0.0;
 }
 
+double inverse_condition_sum(const std::vector<torch::Tensor>& maps) {
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> by_shape;
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    if (maps[i].dim() != 2) throw Error("inverse condition", "expected C x HW matrices, got " + std::to_string(maps[i].dim()) + " dims");
+    by_shape[{maps[i].size(0), maps[i].size(1)}].push_back(i);
+  }
+  std::vector<double> ratio(maps.size(), 0.0);
+  for (const auto& [shape, idx] : by_shape) {
+    std::vector<torch::Tensor> group;
+    for (auto i : idx) group.push_back(maps[i].to(torch::kFloat64));
+    auto f = torch::stack(group);  // [n, C, HW]
+    if (shape.second > shape.first) f = std::get<1>(torch::linalg_qr(f.transpose(1, 2), "r"));  // [n, C, C]
+    const auto s = torch::linalg_svdvals(f);
+    const auto smax = std::get<0>(s.max(-1)), smin = std::get<0>(s.min(-1));
+    auto r = torch::where(smax > 0, smin / smax, torch::zeros_like(smax));
+    r = torch::where(torch::isfinite(r), r, torch::zeros_like(r)).to(torch::kCPU).contiguous();
+    const auto* p = r.data_ptr<double>();
+    for (std::size_t k = 0; k < idx.size(); ++k) ratio[idx[k]] = p[k];
+  }
+  double sum = 0.0;
+  for (double x : ratio) sum += x;
+  return sum;
+}
+
 double min_correlation_eigenvalue(const torch::Tensor& fmap) {
   auto f = fmap.to(torch::kFloat64);
   // Pearson correlation of the rows (channels), as torch.corrcoef: covariance
@@ -89,9 +115,43 @@ std::pair<torch::Tensor, torch::Tensor> orthonormal_pair(const std::vector<std::
   return {u.reshape(shape).to(dtype), v.reshape(shape).to(dtype)};
 }
 
-CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v,
-                                    double radius, int points, const std::vector<std::int64_t>& coords) {
-  if (points < 1) throw Error("dextr curvature", "points must be >= 1");
+CurvatureEngine parse_curvature_engine(const std::string& s) {
+  if (s == "auto") return CurvatureEngine::Auto;
+  if (s == "jet") return CurvatureEngine::Jet;
+  if (s == "autograd") return CurvatureEngine::Autograd;
+  throw Error("proxy setting curvature=\"" + s + "\"", "unknown curvature engine", "use \"auto\", \"jet\" or \"autograd\"");
+}
+
+std::string to_string(CurvatureEngine e) {
+  switch (e) {
+    case CurvatureEngine::Auto: return "auto";
+    case CurvatureEngine::Jet: return "jet";
+    case CurvatureEngine::Autograd: return "autograd";
+  }
+  return "auto";
+}
+
+namespace {
+
+// kappa = sqrt(|v|^2 |a|^2 - (v.a)^2) / |v|^3 over the coordinates ks of one
+// point's (v, a), accumulated in double in coordinate order (both engines).
+double curvature_from(const std::vector<double>& vel, const std::vector<double>& acc) {
+  double vv = 0, aa = 0, va = 0;
+  for (std::size_t i = 0; i < vel.size(); ++i) {
+    vv += vel[i] * vel[i];
+    aa += acc[i] * acc[i];
+    va += vel[i] * acc[i];
+  }
+  return vv > 0 ? std::sqrt(std::max(vv * aa - va * va, 0.0)) / std::pow(vv, 1.5) : 0.0;
+}
+
+void check_coords(const std::vector<std::int64_t>& ks, std::int64_t n_out) {
+  for (auto k : ks)
+    if (k < 0 || k >= n_out) throw Error("dextr curvature", "output coordinate " + std::to_string(k) + " out of range");
+}
+
+CurvatureResult curvature_autograd(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v, double radius,
+                                   int points, const std::vector<std::int64_t>& coords) {
   using torch::autograd::grad;
   CurvatureResult res;
   const auto opts = torch::TensorOptions().dtype(u.scalar_type());
@@ -103,13 +163,13 @@ CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& 
     std::vector<std::int64_t> ks = coords;
     if (ks.empty())
       for (std::int64_t k = 0; k < y.numel(); ++k) ks.push_back(k);
+    check_coords(ks, y.numel());
     // Reverse mode, one output coordinate at a time: dy_k/dtheta with a graph,
     // then its derivative. Only first and second derivatives of every op are
     // needed (a Jacobian-vector trick needs third-order derivatives, which
     // libtorch 1.13's batchnorm double-backward does not provide correctly).
-    double vv = 0, aa = 0, va = 0;
+    std::vector<double> vel, acc;
     for (auto k : ks) {
-      if (k < 0 || k >= y.numel()) throw Error("dextr curvature", "output coordinate " + std::to_string(k) + " out of range");
       auto dk = grad({y[k]}, {theta}, {}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true)[0];
       double vk = 0, ak = 0;
       if (dk.defined()) {
@@ -119,16 +179,63 @@ CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& 
           if (a.defined()) ak = a.item<double>();
         }
       }
-      vv += vk * vk;
-      aa += ak * ak;
-      va += vk * ak;
+      vel.push_back(vk);
+      acc.push_back(ak);
     }
-    double k = 0.0;
-    if (vv > 0) k = std::sqrt(std::max(vv * aa - va * va, 0.0)) / std::pow(vv, 1.5);
+    const double k = curvature_from(vel, acc);
     res.per_point.push_back(k);
     res.mean += k / points;
   }
   return res;
+}
+
+// All points in one jet sweep: x(theta) = r (u cos + v sin), x' = r (-u sin + v cos), x'' = -x.
+CurvatureResult curvature_jet(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v, double radius,
+                              int points, const std::vector<std::int64_t>& coords) {
+  std::vector<double> angles;
+  for (int j = 0; j < points; ++j) angles.push_back(2.0 * std::numbers::pi * j / points);
+  const auto opts = torch::TensorOptions().dtype(u.scalar_type()).device(u.device());
+  auto theta = torch::tensor(angles, torch::TensorOptions().dtype(torch::kFloat64)).to(opts);
+  std::vector<std::int64_t> bshape(static_cast<std::size_t>(u.dim()) + 1, 1);
+  bshape[0] = points;
+  auto c = torch::cos(theta).view(bshape), s = torch::sin(theta).view(bshape);
+  auto uu = u.unsqueeze(0), vv = v.unsqueeze(0);
+  jet::Jet2 in;
+  in.value = radius * (uu * c + vv * s);
+  in.d1 = radius * (vv * c - uu * s);
+  in.d2 = -in.value;
+  auto out = jet::forward(net, in);
+  auto y1 = out.d1.reshape({points, -1}), y2 = out.d2.reshape({points, -1});
+  std::vector<std::int64_t> ks = coords;
+  if (ks.empty())
+    for (std::int64_t k = 0; k < y1.size(1); ++k) ks.push_back(k);
+  check_coords(ks, y1.size(1));
+  auto idx = torch::tensor(ks, torch::TensorOptions().dtype(torch::kInt64)).to(y1.device());
+  // One device-to-host copy of the points x coords velocities and accelerations.
+  auto va = torch::stack({y1.index_select(1, idx), y2.index_select(1, idx)}).to(torch::kCPU, torch::kFloat64).contiguous();
+  const auto* p = va.data_ptr<double>();
+  const auto n = static_cast<std::size_t>(ks.size());
+  CurvatureResult res;
+  for (int j = 0; j < points; ++j) {
+    const double* vel = p + static_cast<std::size_t>(j) * n;
+    const double* acc = p + (static_cast<std::size_t>(points) + static_cast<std::size_t>(j)) * n;
+    const double k = curvature_from({vel, vel + n}, {acc, acc + n});
+    res.per_point.push_back(k);
+    res.mean += k / points;
+  }
+  return res;
+}
+
+}  // namespace
+
+CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v,
+                                    double radius, int points, const std::vector<std::int64_t>& coords,
+                                    CurvatureEngine engine) {
+  if (points < 1) throw Error("dextr curvature", "points must be >= 1");
+  if (engine == CurvatureEngine::Auto)
+    engine = jet::supported(net->graph()) ? CurvatureEngine::Jet : CurvatureEngine::Autograd;
+  if (engine == CurvatureEngine::Jet) return curvature_jet(net, u, v, radius, points, coords);
+  return curvature_autograd(net, u, v, radius, points, coords);
 }
 
 double dextr_combine(double svd_sum, double kappa) {

@@ -42,6 +42,14 @@ const std::vector<torch::Tensor>& shared_sample_maps(ProxyContext& ctx, LayerSet
 // or the ratio is not finite (the reference code maps NaN/Inf to 0).
 double inverse_condition(const torch::Tensor& fmap);
 
+// Sum of inverse_condition over `maps`, computed in batches: maps of one shape
+// go through one batched SVD, and a wide C x HW map (HW > C) is first reduced
+// to the C x C triangular factor R of its QR decomposition F^T = QR, which has
+// the same singular values (F = R^T Q^T, Q orthonormal columns). Equal to the
+// per-map sum up to rounding (tests/proxies/test_jet.cpp); the terms are added
+// in map order.
+double inverse_condition_sum(const std::vector<torch::Tensor>& maps);
+
 // Minimum eigenvalue of the C x C Pearson-correlation matrix of the rows of a
 // C x HW matrix; entries that are NaN/Inf (constant channels) are set to 0
 // first, as the MeCo reference code does.
@@ -53,14 +61,27 @@ double min_correlation_eigenvalue(const torch::Tensor& fmap);
 // shape, orthonormal. Each point is run as its own batch of one (so train-mode
 // batchnorm normalises over that sample only). kappa(theta) = sqrt(|v|^2 |a|^2 -
 // (v.a)^2) / |v|^3 with v = dy/dtheta, a = d2y/dtheta2 over the output
-// coordinates `coords` (empty: all), computed exactly with reverse-mode
-// autograd (two passes per coordinate) in the network's dtype.
+// coordinates `coords` (empty: all), computed exactly in the network's dtype by
+// one of two engines that agree up to rounding (tests/proxies/test_jet.cpp):
+//   Jet:      second-order Taylor-mode propagation (jet.hpp), all points in one
+//             forward sweep of a batch of 3 x points rows; per-point batchnorm
+//             statistics keep the batch-of-one semantics.
+//   Autograd: reverse mode, per point a forward of a batch of one and, per
+//             output coordinate, dy_k/dtheta with a graph then its derivative.
+//   Auto:     Jet when every live op of the graph has a jet rule, else Autograd.
+// The jet engine does not update batchnorm running statistics; the autograd
+// one does (train-mode forwards), which no caller reads afterwards.
+enum class CurvatureEngine { Auto, Jet, Autograd };
+CurvatureEngine parse_curvature_engine(const std::string& s);  // "auto" | "jet" | "autograd"; throws zcnas::Error
+std::string to_string(CurvatureEngine e);
+
 struct CurvatureResult {
   double mean = 0;
   std::vector<double> per_point;
 };
 CurvatureResult extrinsic_curvature(spaces::TorchNet& net, const torch::Tensor& u, const torch::Tensor& v,
-                                    double radius, int points, const std::vector<std::int64_t>& coords = {});
+                                    double radius, int points, const std::vector<std::int64_t>& coords = {},
+                                    CurvatureEngine engine = CurvatureEngine::Auto);
 
 // Two orthonormal directions of the given per-sample shape from a generator
 // (Gaussian D x 2 matrix, Gram-Schmidt in float64).

@@ -1,0 +1,389 @@
+// Second-order Taylor-mode propagation through a NetGraph (see jet.hpp).
+//
+// Representation: one tensor J of shape [3*B, ...] holding the value, first and
+// second derivative of a node's output stacked along the batch axis (rows
+// [0, B), [B, 2B), [2B, 3B)), B = points * fold rows. Linear ops then run ONCE
+// on all three orders (a conv of batch 3B instead of three convs), with the
+// bias / additive constant on order 0 only. Per op, writing x = (x0, x1, x2)
+// for the input jet and y for the output jet:
+//
+//   linear L (Conv2d, ConvTranspose2d, Linear, AvgPool2d, GlobalAvgPool, Add,
+//   Concat, Pad2d (zero fill), Slice2d, Upsample2d (nearest), Flatten,
+//   Fold/UnfoldTiles, Identity, Zero):
+//       y_k = L(x_k), plus the bias on y0 only.
+//   ReLU:      m = [x0 > 0] (derivative 0 at 0, as autograd's threshold_backward)
+//              y_k = m x_k.
+//   LeakyReLU: m = 1 where x0 > 0 else slope (as leaky_relu_backward); y_k = m x_k.
+//   MaxPool2d: i = argmax indices of the window on x0 (max_pool2d_with_indices,
+//              the indices autograd's backward uses); y_k = x_k gathered at i.
+//   Clip [lo, hi]: m = [lo <= x0 <= hi] (inclusive, as autograd's clamp_backward);
+//              y_k = clamp(x0) for k = 0, m x_k otherwise.
+//   HardSigmoid: y_k = hardsigmoid_backward(x_k, x0) for k = 1, 2 (f'' = 0): the
+//              library's own f' (1/6 on (-3, 3), 0 elsewhere), so the same constant.
+//   HardSwish: y1 = hardswish_backward(x1, x0) (f' = 0 below -3, x/3 + 1/2 on
+//              [-3, 3), 1 from 3 on), y2 = hardswish_backward(x2, x0) + f'' x1^2,
+//              f'' = 1/3 on (-3, 3) else 0 (autograd's hardswish double backward).
+//   Mul a * b (broadcast): y0 = a0 b0, y1 = a1 b0 + a0 b1, y2 = a2 b0 + 2 a1 b1 + a0 b2.
+//   Softmax over axis d: s = softmax(x0), <.> the sum over d,
+//              y1 = s (x1 - <s x1>),
+//              y2 = y1 (x1 - <s x1>) + s (x2 - <y1 x1> - <s x2>)   (s' = y1).
+//   Sigmoid / Tanh, f applied elementwise:
+//       y0 = f(x0), y1 = f'(x0) x1, y2 = f'(x0) x2 + f''(x0) x1^2
+//       sigmoid: s = f(x0), f' = s(1-s), f'' = s(1-s)(1-2s)
+//       tanh:    t = f(x0), f' = 1-t^2, f'' = -2t(1-t^2)
+//   BatchNorm2d with batch statistics (train mode, or no running stats): for
+//   each point p separately (its fold rows and H*W positions, per channel;
+//   "mean" below is that average), eps the layer's epsilon:
+//       mu_k  = mean(x_k)                      (mean is linear)
+//       c_k   = x_k - mu_k                     (centred jet)
+//       v0 = mean(c0^2), v1 = 2 mean(c0 c1), v2 = 2 mean(c1^2 + c0 c2)
+//                                               (biased variance, as batch_norm)
+//       s = (v + eps)^(-1/2): s' = -1/2 s^3, s'' = 3/4 s^5, so
+//       s0 = (v0+eps)^(-1/2), s1 = -1/2 s0^3 v1, s2 = 3/4 s0^5 v1^2 - 1/2 s0^3 v2
+//       z = c s (product rule up to order 2):
+//       z0 = c0 s0, z1 = c1 s0 + c0 s1, z2 = c2 s0 + 2 c1 s1 + c0 s2
+//       y_k = gamma z_k, plus beta on y0.
+//   BatchNorm2d with running statistics (eval mode): linear,
+//       y_k = gamma (x_k - [k=0] running_mean) / sqrt(running_var + eps) (+ beta on y0).
+#include "zcnas/proxies/jet.hpp"
+
+#include "zcnas/common/error.hpp"
+
+namespace zcnas::proxies::jet {
+
+using spaces::Node;
+using spaces::NodeId;
+using spaces::OpKind;
+
+namespace {
+
+// The ops with a rule below. An op added to the IR later (attention, layer
+// norm, ...) gets `false` until someone writes its rule; Dextr then falls back
+// to reverse-mode autograd.
+bool has_rule(OpKind op) {
+  switch (op) {
+    case OpKind::Input:
+    case OpKind::Conv2d:
+    case OpKind::BatchNorm2d:
+    case OpKind::ReLU:
+    case OpKind::AvgPool2d:
+    case OpKind::MaxPool2d:
+    case OpKind::GlobalAvgPool:
+    case OpKind::Zero:
+    case OpKind::Identity:
+    case OpKind::Add:
+    case OpKind::Concat:
+    case OpKind::Linear:
+    case OpKind::Flatten:
+    case OpKind::Pad2d:
+    case OpKind::Slice2d:
+    case OpKind::Upsample2d:
+    case OpKind::ConvTranspose2d:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::LeakyReLU:
+    case OpKind::FoldTiles:
+    case OpKind::UnfoldTiles:
+    case OpKind::Mul:
+    case OpKind::HardSwish:
+    case OpKind::HardSigmoid:
+    case OpKind::Clip:
+    case OpKind::Softmax:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// View of the stacked jet as [3, B, ...].
+torch::Tensor orders(const torch::Tensor& j) {
+  auto s = j.sizes().vec();
+  s[0] /= 3;
+  s.insert(s.begin(), 3);
+  return j.reshape(s);
+}
+
+// Adds `b` (broadcast per channel / feature) to order 0 of the stacked jet `y`, in place.
+void add_bias_order0(torch::Tensor& y, const torch::Tensor* b) {
+  if (!b || !b->defined()) return;
+  const auto rows = y.size(0) / 3;
+  std::vector<std::int64_t> shape(static_cast<std::size_t>(y.dim() - 1), 1);
+  shape[0] = b->numel();
+  y.narrow(0, 0, rows).add_(b->view(shape));
+}
+
+torch::Tensor param(torch::nn::Module* m, const char* name) {
+  if (!m) return {};
+  auto p = m->named_parameters(false);
+  if (auto* t = p.find(name)) return *t;
+  return {};
+}
+
+torch::Tensor buffer(torch::nn::Module* m, const char* name) {
+  if (!m) return {};
+  auto b = m->named_buffers(false);
+  if (auto* t = b.find(name)) return *t;
+  return {};
+}
+
+torch::Tensor batchnorm(const Node& n, torch::nn::Module* m, const torch::Tensor& j) {
+  const auto& a = n.as<spaces::BatchNormAttr>();
+  const auto w = param(m, "weight"), b = param(m, "bias");
+  const auto rm = buffer(m, "running_mean"), rv = buffer(m, "running_var");
+  const bool batch_stats = (m && m->is_training()) || !a.track_running_stats || !rm.defined() || !rv.defined();
+  const auto C = j.size(1);
+  torch::Tensor y;
+  if (!batch_stats) {
+    auto scale = (rv + a.eps).rsqrt();
+    if (w.defined()) scale = scale * w;
+    y = j * scale.view({1, C, 1, 1});
+    const auto rows = j.size(0) / 3;
+    y.narrow(0, 0, rows).sub_((rm * scale).view({1, C, 1, 1}));
+    add_bias_order0(y, &b);
+    return y;
+  }
+  const auto fold = n.fold, H = j.size(2), W = j.size(3);
+  const auto points = j.size(0) / 3 / fold;
+  if (fold * H * W == 1)
+    throw Error("jet batchnorm " + n.name, "expected more than 1 value per channel when training (one point, 1x1 map)");
+  // [3, points, fold, C, H, W]; statistics per (point, channel) over fold, H, W.
+  auto x = j.reshape({3, points, fold, C, H, W});
+  const std::vector<std::int64_t> red{1, 3, 4};  // dims of one order's [points, fold, C, H, W]
+  auto c = x - x.mean({2, 4, 5}, true);
+  auto c0 = c[0], c1 = c[1], c2 = c[2];
+  auto v0 = (c0 * c0).mean(red, true);
+  auto v1 = 2.0 * (c0 * c1).mean(red, true);
+  auto v2 = 2.0 * (c1 * c1 + c0 * c2).mean(red, true);
+  auto s0 = (v0 + a.eps).rsqrt();
+  auto s0_3 = s0 * s0 * s0;
+  auto s1 = -0.5 * s0_3 * v1;
+  auto s2 = 0.75 * s0_3 * s0 * s0 * v1 * v1 - 0.5 * s0_3 * v2;
+  y = torch::stack({c0 * s0, c1 * s0 + c0 * s1, c2 * s0 + 2.0 * c1 * s1 + c0 * s2}).view(j.sizes());
+  if (w.defined()) y = y * w.view({1, C, 1, 1});
+  add_bias_order0(y, &b);
+  return y;
+}
+
+torch::Tensor max_pool(const Node& n, const torch::Tensor& j) {
+  const auto& a = n.as<spaces::PoolAttr>();
+  auto o = orders(j);
+  auto [y0, idx] = torch::max_pool2d_with_indices(o[0], a.kernel, a.stride, a.padding, 1, a.ceil_mode);
+  const auto B = o.size(1), C = o.size(2);
+  auto flat = o.reshape({3, B, C, -1});
+  auto i = idx.reshape({1, B, C, -1}).expand({3, B, C, idx.size(2) * idx.size(3)});
+  return flat.gather(3, i).reshape({3 * B, C, idx.size(2), idx.size(3)});
+}
+
+// Elementwise f with f' and f'' expressed through fx = f(x0).
+template <class D1, class D2>
+torch::Tensor smooth(const torch::Tensor& j, const torch::Tensor& fx, D1 d1, D2 d2) {
+  auto o = orders(j);
+  auto x1 = o[1], x2 = o[2];
+  auto f1 = d1(fx), f2 = d2(fx);
+  return torch::stack({fx, f1 * x1, f1 * x2 + f2 * x1 * x1}).view(j.sizes());
+}
+
+}  // namespace
+
+NodeId unsupported_node(const spaces::NetGraph& g) {
+  const auto live = g.live_nodes();
+  for (NodeId id = 0; id < static_cast<NodeId>(g.size()); ++id)
+    if (live[id] && !has_rule(g.node(id).op)) return id;
+  return -1;
+}
+
+Jet2 forward(spaces::TorchNet& net, const Jet2& input) {
+  const auto& g = net->graph();
+  if (const auto bad = unsupported_node(g); bad >= 0)
+    throw Error("jet: node " + g.node(bad).name, "op " + std::string(spaces::op_name(g.node(bad).op)) + " has no jet rule",
+                "use the autograd curvature");
+  const auto& x = input.value;
+  if (!x.defined() || !input.d1.defined() || !input.d2.defined() || x.sizes() != input.d1.sizes() ||
+      x.sizes() != input.d2.sizes())
+    throw Error("jet input", "value, first and second derivative must be defined and of one shape");
+  const auto& in_shape = g.input_shape();
+  if (x.dim() != static_cast<std::int64_t>(in_shape.size()) + 1)
+    throw Error("jet input", "expected [points, " + spaces::shape_str(in_shape) + "], got " + std::to_string(x.dim()) + " dims");
+  for (std::size_t d = 0; d < in_shape.size(); ++d)
+    if (x.size(static_cast<std::int64_t>(d + 1)) != in_shape[d])
+      throw Error("jet input", "expected per-sample shape " + spaces::shape_str(in_shape) + ", dimension " +
+                                   std::to_string(d) + " is " + std::to_string(x.size(static_cast<std::int64_t>(d + 1))));
+  torch::NoGradGuard no_grad;
+  const auto points = x.size(0);
+  const auto live = g.live_nodes();
+  const auto& nodes = g.nodes();
+  std::vector<torch::Tensor> v(nodes.size());
+  for (NodeId id = 0; id < static_cast<NodeId>(nodes.size()); ++id) {
+    if (!live[id]) continue;
+    const Node& n = nodes[id];
+    auto in = [&](std::size_t k) -> const torch::Tensor& { return v[n.inputs[k]]; };
+    auto* m = net->node_module(id);
+    torch::Tensor out;
+    switch (n.op) {
+      case OpKind::Input: out = torch::cat({input.value, input.d1, input.d2}); break;
+      case OpKind::Conv2d: {
+        const auto& a = n.as<spaces::Conv2dAttr>();
+        out = torch::conv2d(in(0), param(m, "weight"), {}, a.stride, a.padding, a.dilation, a.groups);
+        const auto b = param(m, "bias");
+        add_bias_order0(out, &b);
+        break;
+      }
+      case OpKind::ConvTranspose2d: {
+        const auto& a = n.as<spaces::Conv2dAttr>();
+        out = torch::conv_transpose2d(in(0), param(m, "weight"), {}, a.stride, a.padding, a.output_padding, a.groups,
+                                      a.dilation);
+        const auto b = param(m, "bias");
+        add_bias_order0(out, &b);
+        break;
+      }
+      case OpKind::Linear: {
+        out = torch::linear(in(0), param(m, "weight"));
+        const auto b = param(m, "bias");
+        add_bias_order0(out, &b);
+        break;
+      }
+      case OpKind::BatchNorm2d: out = batchnorm(n, m, in(0)); break;
+      case OpKind::ReLU: {
+        auto o = orders(in(0));
+        out = (o * (o[0] > 0).to(o.scalar_type())).view(in(0).sizes());
+        break;
+      }
+      case OpKind::LeakyReLU: {
+        auto o = orders(in(0));
+        const double slope = n.as<spaces::LeakyReLUAttr>().negative_slope;
+        auto f = torch::where(o[0] > 0, torch::ones({}, o.options()), torch::full({}, slope, o.options()));
+        out = (o * f).view(in(0).sizes());
+        break;
+      }
+      case OpKind::Sigmoid: {
+        auto s = torch::sigmoid(orders(in(0))[0]);
+        out = smooth(
+            in(0), s, [](const torch::Tensor& f) { return f * (1.0 - f); },
+            [](const torch::Tensor& f) { return f * (1.0 - f) * (1.0 - 2.0 * f); });
+        break;
+      }
+      case OpKind::Tanh: {
+        auto t = torch::tanh(orders(in(0))[0]);
+        out = smooth(
+            in(0), t, [](const torch::Tensor& f) { return 1.0 - f * f; },
+            [](const torch::Tensor& f) { return -2.0 * f * (1.0 - f * f); });
+        break;
+      }
+      case OpKind::Clip: {
+        const auto& a = n.as<spaces::ClipAttr>();
+        auto o = orders(in(0));
+        auto mask = ((o[0] >= a.lo) & (o[0] <= a.hi)).to(o.scalar_type());
+        out = torch::stack({torch::clamp(o[0], a.lo, a.hi), o[1] * mask, o[2] * mask}).view(in(0).sizes());
+        break;
+      }
+      case OpKind::HardSigmoid: {
+        auto o = orders(in(0));
+        out = torch::stack({torch::hardsigmoid(o[0]), torch::hardsigmoid_backward(o[1], o[0]),
+                            torch::hardsigmoid_backward(o[2], o[0])})
+                  .view(in(0).sizes());
+        break;
+      }
+      case OpKind::HardSwish: {
+        auto o = orders(in(0));
+        auto inside = ((o[0] > -3.0) & (o[0] < 3.0)).to(o.scalar_type());
+        out = torch::stack({torch::hardswish(o[0]), torch::hardswish_backward(o[1], o[0]),
+                            torch::hardswish_backward(o[2], o[0]) + inside * o[1] * o[1] / 3.0})
+                  .view(in(0).sizes());
+        break;
+      }
+      case OpKind::Mul: {
+        auto a = orders(in(0)), b = orders(in(1));
+        auto y = torch::stack({a[0] * b[0], a[1] * b[0] + a[0] * b[1], a[2] * b[0] + 2.0 * a[1] * b[1] + a[0] * b[2]});
+        auto shape = y.sizes().vec();
+        shape[1] *= 3;
+        out = y.reshape(std::vector<std::int64_t>(shape.begin() + 1, shape.end()));
+        break;
+      }
+      case OpKind::Softmax: {
+        const auto d = n.as<spaces::SoftmaxAttr>().axis + 1;  // of one order's [B, ...]
+        auto o = orders(in(0));
+        auto x1 = o[1], x2 = o[2];
+        auto s = torch::softmax(o[0], d);
+        auto c1 = x1 - (s * x1).sum(d, true);
+        auto y1 = s * c1;
+        auto y2 = y1 * c1 + s * (x2 - (y1 * x1).sum(d, true) - (s * x2).sum(d, true));
+        out = torch::stack({s, y1, y2}).view(in(0).sizes());
+        break;
+      }
+      case OpKind::AvgPool2d: {
+        const auto& a = n.as<spaces::PoolAttr>();
+        out = torch::avg_pool2d(in(0), a.kernel, a.stride, a.padding, a.ceil_mode, a.count_include_pad);
+        break;
+      }
+      case OpKind::MaxPool2d: out = max_pool(n, in(0)); break;
+      case OpKind::GlobalAvgPool: out = in(0).mean({2, 3}, /*keepdim=*/n.shape.size() == 3); break;
+      case OpKind::Zero: {
+        const auto& xz = in(0);
+        if (!std::holds_alternative<spaces::ZeroAttr>(n.attr)) {
+          out = xz.mul(0.0);
+          break;
+        }
+        const auto& a = n.as<spaces::ZeroAttr>();
+        if (n.shape[0] == xz.size(1))
+          out = (a.stride == 1 ? xz : xz.slice(2, 0, xz.size(2), a.stride).slice(3, 0, xz.size(3), a.stride)).mul(0.0);
+        else
+          out = torch::zeros({xz.size(0), n.shape[0], n.shape[1], n.shape[2]}, xz.options());
+        break;
+      }
+      case OpKind::Identity: out = in(0); break;
+      case OpKind::Add: {
+        out = in(0);
+        for (std::size_t k = 1; k < n.inputs.size(); ++k) out = out + in(k);
+        break;
+      }
+      case OpKind::Concat: {
+        std::vector<torch::Tensor> xs;
+        for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(in(k));
+        out = torch::cat(xs, 1);
+        break;
+      }
+      case OpKind::Flatten: out = in(0).flatten(1); break;
+      case OpKind::Pad2d: {
+        const auto& a = n.as<spaces::PadAttr>();
+        out = torch::constant_pad_nd(in(0), {a.left, a.right, a.top, a.bottom}, 0.0);
+        break;
+      }
+      case OpKind::Slice2d: {
+        const auto& a = n.as<spaces::SliceAttr>();
+        const auto h = in(0).size(2), w = in(0).size(3);
+        out = in(0).slice(2, a.top, h - a.bottom).slice(3, a.left, w - a.right);
+        break;
+      }
+      case OpKind::Upsample2d: {
+        const auto& a = n.as<spaces::UpsampleAttr>();
+        out = torch::upsample_nearest2d(in(0), {in(0).size(2) * a.factor, in(0).size(3) * a.factor});
+        break;
+      }
+      case OpKind::FoldTiles: {
+        const auto& xf = in(0);
+        out = xf.reshape({xf.size(0) * n.as<spaces::TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
+        break;
+      }
+      case OpKind::UnfoldTiles: {
+        const auto& xf = in(0);
+        out = xf.reshape({xf.size(0) / n.as<spaces::TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
+        break;
+      }
+      default:  // unreachable: unsupported_node() checked every live op above
+        throw Error("jet: node " + n.name, "op " + std::string(spaces::op_name(n.op)) + " has no jet rule");
+    }
+    // Safety net against an attribute a rule does not know about: the jet of a
+    // node has the node's per-sample shape and 3 x points x fold rows.
+    bool ok = out.dim() == static_cast<std::int64_t>(n.shape.size()) + 1 && out.size(0) == 3 * points * n.fold;
+    for (std::size_t d = 0; ok && d < n.shape.size(); ++d) ok = out.size(static_cast<std::int64_t>(d + 1)) == n.shape[d];
+    if (!ok)
+      throw Error("jet: node " + n.name, "jet rule gave shape " + std::to_string(out.dim()) + "-d " +
+                                          c10::str(out.sizes()) + ", expected per-sample " + spaces::shape_str(n.shape),
+                  "the jet rule for op " + std::string(spaces::op_name(n.op)) + " needs updating");
+    v[id] = std::move(out);
+  }
+  auto o = orders(v[g.output()]);
+  return {o[0], o[1], o[2]};
+}
+
+}  // namespace zcnas::proxies::jet
