@@ -12,8 +12,8 @@ inline constexpr const char* kBatchDim = "N";
 // Doc-string marker of a batch norm without learnable scale/shift (the ONNX op always
 // takes scale and B inputs; the writer passes constant ones/zeros and marks the node).
 inline constexpr const char* kNonAffineMarker = "zcnas:batchnorm affine=0";
-// Doc-string marker of a {C}-output GlobalAvgPool written from a GlobalPoolAttr (not NoAttr).
-inline constexpr const char* kGlobalPoolMarker = "zcnas:global_avgpool attr";
+// Doc-string marker of a GlobalAvgPool written from a GlobalPoolAttr, + "0"/"1" for `functional`.
+inline constexpr const char* kGlobalPoolMarker = "zcnas:global_avgpool attr functional=";
 // Name of the shared scalar 0 the writer multiplies by for Zero.
 inline constexpr const char* kZeroConst = "zcnas.zero";
 

@@ -236,6 +236,12 @@ class Reader {
     return c && c->has_data && !c->is_int && c->numel() == 1 && c->f[0] == 0.0f;
   }
   std::string ir_name(const onnx::NodeProto& n, int idx);
+  // The writer's GlobalPoolAttr marker: nullopt when absent, else `functional`.
+  static std::optional<bool> global_pool_marker(const onnx::NodeProto& n) {
+    const std::string m = kGlobalPoolMarker;
+    if (n.doc_string().size() != m.size() + 1 || n.doc_string().compare(0, m.size(), m) != 0) return std::nullopt;
+    return n.doc_string().back() == '1';
+  }
 
   template <class F>
   NodeId add(const onnx::NodeProto& n, F&& build) {
@@ -596,10 +602,10 @@ void Reader::global_avg_pool(int idx, const onnx::NodeProto& n) {
     const auto& f = g_.node(next);
     if (f.op_type() == "Flatten" && attr_i(f, "axis", 1) == 1) {  // GAP + Flatten = the IR's {C} pool
       const std::string name = ir_name(f, next);
-      const bool with_attr = f.doc_string() == kGlobalPoolMarker;
+      const auto marker = global_pool_marker(f);
       const NodeId id = add(n, [&] {
-        return with_attr ? out_.graph.add(OpKind::GlobalAvgPool, {x}, GlobalPoolAttr{false}, name)
-                         : out_.graph.global_avg_pool(x, name);
+        return marker ? out_.graph.add(OpKind::GlobalAvgPool, {x}, GlobalPoolAttr{false, *marker}, name)
+                      : out_.graph.global_avg_pool(x, name);
       });
       skip_[next] = true;
       bind(f, id);
@@ -607,7 +613,8 @@ void Reader::global_avg_pool(int idx, const onnx::NodeProto& n) {
     }
   }
   const std::string name = ir_name(n, idx);
-  bind(n, add(n, [&] { return out_.graph.add(OpKind::GlobalAvgPool, {x}, GlobalPoolAttr{true}, name); }));
+  const bool functional = global_pool_marker(n).value_or(false);
+  bind(n, add(n, [&] { return out_.graph.add(OpKind::GlobalAvgPool, {x}, GlobalPoolAttr{true, functional}, name); }));
 }
 
 void Reader::flatten(int idx, const onnx::NodeProto& n) {

@@ -248,9 +248,10 @@ class Writer {
           last = &node("Flatten", nm, {nm + "/gap"}, {nm});
           attr_int(*last, "axis", 1);
         }
-        // GlobalPoolAttr{keepdims=false} and NoAttr compute the same; the doc-string marker lets
-        // the reader give back the same IR (equal to_text).
-        if (std::holds_alternative<GlobalPoolAttr>(n.attr) && n.shape.size() == 1) last->set_doc_string(kGlobalPoolMarker);
+        // The IR's attribute form (vs NoAttr) and `functional` only matter for FLOP counting;
+        // the doc-string marker lets the reader restore them.
+        if (const auto* a = std::get_if<GlobalPoolAttr>(&n.attr))
+          last->set_doc_string(std::string(kGlobalPoolMarker) + (a->functional ? "1" : "0"));
         return;
       }
       case OpKind::Zero: {
