@@ -3,17 +3,19 @@
 //    [--settings JSON] [--metric val_acc]`
 // `zcnas predictor eval --model parzc.pt --space nb201 --dataset cifar10 [--sample N]
 //    [--cached-only] [--json]`
-// Training archs: N drawn with --seed from the archs that have ground truth for the
+// Training archs: N drawn with --seed (which also seeds the model) from the archs that have ground truth for the
 // data set (benchdb, filled by `zcnas bench import`). Evaluation: every arch with
 // ground truth NOT in the model's training set (or a seeded --sample of them),
 // Kendall tau-b and Spearman rho of the predicted means against the ground truth.
 // Feature records come from the benchdb cache or are computed (and cached) with the
-// provenance the model was trained with.
+// provenance the model was trained with; their seed is --feature-seed (default 0, as
+// `zcnas features`), so models of every --seed share one set of cached features.
 #include <algorithm>
 #include <map>
 #include <random>
 #include <set>
 
+#include <ATen/Parallel.h>
 #include <spdlog/spdlog.h>
 
 #include "feature_common.hpp"
@@ -62,6 +64,7 @@ std::vector<std::string> seeded_subset(std::vector<std::string> keys, std::size_
 struct TrainArgs {
   std::string kind = "parzc", space = "nb201", dataset, out, loss = "diffkendall", settings = "{}", metric;
   std::size_t n_train = 156;
+  std::uint64_t feature_seed = 0;
   bool no_bayes = false, fisher = false;
   int epochs = 0;
   FeatureRequest req;
@@ -92,6 +95,8 @@ void setup(CLI::App& root) {
   tr->add_option("--epochs", t->epochs, "training epochs (default: the kind's)")->check(CLI::PositiveNumber);
   tr->add_option("--settings", t->settings, "more predictor settings as a JSON object, e.g. '{\"dim\":128}'");
   tr->add_option("--metric", t->metric, "ground-truth metric (default: the benchmark's, e.g. val_acc)");
+  tr->add_option("--feature-seed", t->feature_seed,
+                 "seed of the feature records (weights and batch; default 0, as `zcnas features`), independent of --seed");
   tr->add_option("--intra-op-threads", t->req.intra_op_threads, "libtorch threads per feature worker")->check(CLI::PositiveNumber);
   add_batch_options(*tr, t->req.batch);
   add_global_options(*tr);
@@ -127,8 +132,12 @@ void setup(CLI::App& root) {
     auto req = t->req;
     req.kind = spec.kind;
     req.settings = spec.settings;
-    req.seed = seed;
+    req.seed = t->feature_seed;
+    // Computing features sets this thread to one libtorch thread (parallel.cpp); the
+    // training that follows gets the thread count it had before.
+    const int torch_threads = at::get_num_threads();
     const auto fr = ensure_features(db, space, dataset, archs, req);
+    at::set_num_threads(torch_threads);
     predictors::TrainingData data;
     for (std::size_t i = 0; i < archs.size(); ++i) {
       if (!fr.records[i]) continue;
@@ -199,7 +208,9 @@ void setup(CLI::App& root) {
     std::sort(keys.begin(), keys.end());
     std::vector<std::string> archs;
     for (const auto& k : keys) archs.push_back(canonical_of(db, space, k));
+    const int torch_threads = at::get_num_threads();
     const auto fr = ensure_features(db, space, dataset, archs, req);
+    at::set_num_threads(torch_threads);
     std::vector<nlohmann::json> feats;
     std::vector<double> truths;
     for (std::size_t i = 0; i < archs.size(); ++i)
