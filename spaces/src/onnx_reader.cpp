@@ -1002,7 +1002,8 @@ OnnxImport Reader::run() {
   if (tt.has_shape())
     for (int d = 0; d < tt.shape().dim_size(); ++d) {
       const auto& dim = tt.shape().dim(d);
-      shown += (d ? "," : "") + (dim.has_dim_value() ? std::to_string(dim.dim_value()) : dim.dim_param().empty() ? "?" : dim.dim_param());
+      if (d) shown += ',';
+      shown += dim.has_dim_value() ? std::to_string(dim.dim_value()) : dim.dim_param().empty() ? std::string("?") : dim.dim_param();
       if (d == 0) continue;
       if (!dim.has_dim_value() || dim.dim_value() <= 0) dynamic = true;
       declared.push_back(dim.dim_value());
