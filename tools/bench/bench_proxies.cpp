@@ -7,6 +7,12 @@
 //   bench_proxies [--archs N | --archs-file F] [--seed S] [--batch 32]
 //                 [--proxies synflow,snip,...] [--dextr-points 8] [--json out.json]
 //                 [--device cpu|cuda]   (on CUDA: one untimed warm-up arch, fused on 1 worker only)
+//                 [--dextr-curvature auto|jet|autograd[,ENGINE...]]
+//
+// --dextr-curvature: Dextr's curvature engine (label_free.hpp). The first one is
+// used for `dextr` and the fused set; each further one adds a row
+// `dextr[ENGINE]`, timed alone in the same run on the same archs (e.g.
+// `--dextr-curvature jet,autograd` compares the two engines on a shared machine).
 //
 // Protocol (as tools/reference/naslib_style.py): NB201 CIFAR-10 networks, one
 // batch of `batch` CIFAR-10 training images per arch (make_batch, seed = arch
@@ -18,6 +24,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -75,6 +82,7 @@ int main(int argc, char** argv) try {
   std::uint64_t seed = 1;
   std::int64_t batch_size = 32;
   int dextr_points = 8;
+  std::string dextr_curvature = "auto";
   std::string archs_file, json_out, device_name = "cpu";
   std::string proxy_list = "synflow,snip,grasp,fisher,grad_norm,jacov,nwot,plain,l2_norm,epe_nas,zen,meco,dextr";
   for (int i = 1; i < argc; ++i) {
@@ -89,6 +97,7 @@ int main(int argc, char** argv) try {
     else if (a == "--batch") batch_size = std::stoll(next());
     else if (a == "--proxies") proxy_list = next();
     else if (a == "--dextr-points") dextr_points = std::stoi(next());
+    else if (a == "--dextr-curvature") dextr_curvature = next();
     else if (a == "--json") json_out = next();
     else if (a == "--device") device_name = next();
     else throw Error(a, "unknown option", "see the comment at the top of tools/bench/bench_proxies.cpp");
@@ -117,8 +126,28 @@ int main(int argc, char** argv) try {
       }
     }
   }
+  std::vector<std::string> engines;
+  {
+    std::string cur;
+    for (char c : dextr_curvature + ",") {
+      if (c == ',') {
+        if (!cur.empty()) engines.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+    if (engines.empty()) throw Error("--dextr-curvature " + dextr_curvature, "names no engine", "use auto, jet or autograd");
+  }
+  // Rows timed alone: every proxy, plus dextr[ENGINE] for each further engine.
+  std::vector<std::string> alone_names = names;
+  if (std::find(names.begin(), names.end(), "dextr") != names.end())
+    for (std::size_t e = 1; e < engines.size(); ++e) alone_names.push_back("dextr[" + engines[e] + "]");
   auto make = [&](const std::string& n) {
-    return n == "dextr" ? proxies::make_proxy(n, {{"points", dextr_points}}) : proxies::make_proxy(n);
+    if (n == "dextr") return proxies::make_proxy(n, {{"points", dextr_points}, {"curvature", engines[0]}});
+    if (n.rfind("dextr[", 0) == 0)
+      return proxies::make_proxy("dextr", {{"points", dextr_points}, {"curvature", n.substr(6, n.size() - 7)}});
+    return proxies::make_proxy(n);
   };
   const auto pool = proxies::read_cifar10(bench + "/cifar10");
   const auto& space = spaces::get_space("nb201");
@@ -149,14 +178,17 @@ int main(int argc, char** argv) try {
   // Each proxy alone, 1 thread.
   std::map<std::string, std::pair<double, double>> alone;
   std::map<std::string, int> failures;
-  for (const auto& name : names) {
+  std::map<std::string, std::vector<double>> values;  // per arch (Dextr engines are compared below)
+  for (const auto& name : alone_names) {
     proxies::Scorer scorer({make(name)});
     proxies::ParallelOptions one;  // 1 worker, 1 intra-op thread, OpenBLAS 1 thread
     one.workers = 1;
+    values[name].assign(archs.size(), 0.0);
     Timer t;
     proxies::parallel_for_candidates(archs.size(), one, [&](std::size_t i) {
       auto r = scorer.score(graphs[i], batches[i], i, device);
       if (!r.scores[0].ok()) ++failures[name];
+      values[name][i] = r.scores[0].value;
     });
     auto [w, c] = t.elapsed();
     alone[name] = {w / n, c / n};
@@ -176,13 +208,15 @@ int main(int argc, char** argv) try {
     fused_t[workers] = {w / n, c / n};
   }
 
-  std::printf("zcnas bench_proxies: %zu NB201 archs, batch %lld, libtorch %d.%d, dextr points %d\n", archs.size(),
-              static_cast<long long>(batch_size), TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, dextr_points);
+  std::printf("zcnas bench_proxies: %zu NB201 archs, batch %lld, libtorch %d.%d, dextr points %d, curvature %s\n",
+              archs.size(), static_cast<long long>(batch_size), TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, dextr_points,
+              engines[0].c_str());
   std::printf("%-22s %12s %12s\n", "proxy (1 thread)", "wall s/arch", "cpu s/arch");
   double sum_w = 0, sum_c = 0;
-  for (const auto& name : names) {
+  for (const auto& name : alone_names) {
     std::printf("%-22s %12.4f %12.4f%s\n", name.c_str(), alone[name].first, alone[name].second,
                 failures[name] ? "  (non-finite/error on some archs)" : "");
+    if (name.rfind("dextr[", 0) == 0) continue;  // an alternative engine, not part of the set
     sum_w += alone[name].first;
     sum_c += alone[name].second;
   }
@@ -190,10 +224,20 @@ int main(int argc, char** argv) try {
   std::printf("%-22s %12.4f %12.4f\n", "sum of alone", sum_w, sum_c);
   std::printf("%-22s %12.4f %12.4f\n", "fused, 1 worker", fused_t[1].first, fused_t[1].second);
   if (fused_t.count(2)) std::printf("%-22s %12.4f %12.4f\n", "fused, 2 workers", fused_t[2].first, fused_t[2].second);
+  // Same value whatever the engine: the largest relative difference over the archs.
+  for (const auto& name : alone_names) {
+    if (name.rfind("dextr[", 0) != 0) continue;
+    double worst = 0;
+    for (std::size_t i = 0; i < archs.size(); ++i) {
+      const double a = values["dextr"][i], b = values[name][i];
+      worst = std::max(worst, std::abs(a - b) / std::max(std::abs(a), 1e-300));
+    }
+    std::printf("dextr vs %s: max relative difference over %zu archs %.3g\n", name.c_str(), archs.size(), worst);
+  }
   if (!json_out.empty()) {
     nlohmann::json j;
     j["archs"] = archs;
-    for (const auto& name : names) j["alone"][name] = {{"wall", alone[name].first}, {"cpu", alone[name].second}};
+    for (const auto& name : alone_names) j["alone"][name] = {{"wall", alone[name].first}, {"cpu", alone[name].second}};
     j["build"] = {{"wall", build_w / n}, {"cpu", build_c / n}};
     j["fused_1"] = {{"wall", fused_t[1].first}, {"cpu", fused_t[1].second}};
     if (fused_t.count(2)) j["fused_2"] = {{"wall", fused_t[2].first}, {"cpu", fused_t[2].second}};
