@@ -172,6 +172,14 @@ TEST_CASE("darts params and FLOPs equal NASLib's for all 725 NB301 sample genoty
     flops_ok += f_ok;
     ++n;
   }
+  // Independent of NASLib: the DARTS paper's evaluation network (C=36, 20 cells, no auxiliary
+  // head) for its own cell has "3.3 M" parameters (Liu et al. 2019, Table 1), i.e. 3.25..3.35 M.
+  darts::NetConfig paper;
+  paper.channels = 36;
+  paper.layers = 20;
+  const double v2_params = static_cast<double>(param_count(darts::build(darts::parse(kDartsV2), paper))) / 1e6;
+  CHECK(v2_params >= 3.25);
+  CHECK(v2_params < 3.35);
   INFO("worst relative difference: params " << worst_p << ", flops " << worst_f);
   CHECK(n == 725);
   CHECK(params_ok == n);
