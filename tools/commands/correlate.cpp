@@ -66,8 +66,14 @@ benchdb::StoredTruth pick_truth(Database& db, const std::string& space, const st
     if (s.dataset == dataset) series.push_back(s);
   std::string known;
   for (const auto& s : series) known += (known.empty() ? "" : ", ") + s.source + "/" + s.metric;
-  if (series.empty())
+  if (series.empty()) {
+    // A space whose archs were imported but that has no truth at all ships none
+    // (NAS-Bench-301's sample has only params/FLOPs): importing again will not help.
+    if (db.truth_series(space).empty() && db.arch_count(space) > 0)
+      throw Error("dataset '" + dataset + "'", "the benchmark data ships no ground truth for " + space,
+                  "correlate needs accuracies; rank its archs with `zcnas score-space` / `zcnas search` instead");
     throw Error("dataset '" + dataset + "'", "no ground truth stored for " + space, "run `zcnas bench import`");
+  }
   std::string source = source_opt;
   if (source.empty())
     source = std::any_of(series.begin(), series.end(), [](const auto& s) { return s.source == "bench"; }) ? "bench" : series.front().source;
