@@ -8,7 +8,8 @@
 # Arguments: DB, OUTPUT DIR, the device the features were computed on (part of their
 # provenance; default cpu). Env: ZCNAS (binary, default build/release/tools/zcnas),
 # SEEDS (default "0 1 2 3 4"), SETTINGS (extra predictor settings JSON, default {}),
-# THREADS (oneTBB workers, default 0 = all cores).
+# THREADS (oneTBB workers, default 0 = all cores), PARALLEL=1 runs the seeds at the same time
+# (seed s on GPU s mod NGPU when SETTINGS trains on cuda; each seed writes its own runs file).
 # Writes OUTPUT/runs.jsonl (one eval JSON per line, with its training settings) and
 # OUTPUT/table.md (mean +- std of Kendall tau over the seeds, beside the reference
 # repo's logged values and the best single zero-cost proxy).
@@ -22,7 +23,9 @@ SETTINGS=${SETTINGS:-'{}'}
 THREADS=${THREADS:-0}
 mkdir -p "$OUT/models"
 RUNS="$OUT/runs.jsonl"
-: > "$RUNS"
+PARALLEL=${PARALLEL:-0}
+NGPU=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU' || true)
+[ "${NGPU:-0}" -gt 0 ] || NGPU=1
 
 # run TAG SPACE DATASET NTRAIN SEED [train options...]
 run() {
@@ -30,14 +33,19 @@ run() {
   shift 5
   local model="$OUT/models/${tag}_${space}_${ds}_n${n}_s${seed}.pt"
   echo "== $tag $space $ds n_train=$n seed=$seed" >&2
-  "$Z" predictor train --kind parzc --space "$space" --dataset "$ds" --n-train "$n" --seed "$seed" \
+  local pre=()
+  [ -n "${GPU:-}" ] && pre=(env CUDA_VISIBLE_DEVICES="$GPU")
+  "${pre[@]}" "$Z" predictor train --kind parzc --space "$space" --dataset "$ds" --n-train "$n" --seed "$seed" \
       --device "$FDEV" --settings "$SETTINGS" --threads "$THREADS" --db "$DB" -o "$model" "$@" --json > "$model.train.json"
-  "$Z" predictor eval --model "$model" --space "$space" --dataset "$ds" --cached-only --db "$DB" --json |
+  "${pre[@]}" "$Z" predictor eval --model "$model" --space "$space" --dataset "$ds" --cached-only --db "$DB" --json |
     python3 -c 'import json,sys; e=json.load(sys.stdin); t=json.load(open(sys.argv[1])); e["tag"]=sys.argv[2]; e["n_train_requested"]=int(sys.argv[3]); e["train_seconds"]=t["training"]["seconds"]; print(json.dumps(e))' \
-      "$model.train.json" "$tag" "$n" >> "$RUNS"
+      "$model.train.json" "$tag" "$n" >> "$SEED_RUNS"
 }
 
-for seed in $SEEDS; do
+seed_runs() {
+  local seed=$1
+  SEED_RUNS="$OUT/runs_s$seed.jsonl"
+  : > "$SEED_RUNS"
   for n in 78 156 469 781 1563; do run parzc nb201 cifar10 "$n" "$seed"; done
   for ds in cifar100 ImageNet16-120; do run parzc nb201 "$ds" 156 "$seed"; done
   run loss_mse nb201 cifar10 156 "$seed" --loss mse
@@ -48,7 +56,19 @@ for seed in $SEEDS; do
   if "$Z" spaces list 2>/dev/null | grep -q '^nb101'; then
     run parzc nb101 cifar10 100 "$seed" || echo "nb101 skipped (no features/truth?)" >&2
   fi
+}
+
+pids=()
+for seed in $SEEDS; do
+  if [ "$PARALLEL" = 1 ]; then
+    GPU=$((seed % NGPU)) seed_runs "$seed" > "$OUT/seed_$seed.log" 2>&1 &
+    pids+=($!)
+  else
+    seed_runs "$seed"
+  fi
 done
+for p in "${pids[@]}"; do wait "$p" || true; done
+cat "$OUT"/runs_s*.jsonl > "$RUNS"
 
 # Best single zero-cost proxy per data set (stored NAS-Bench-Suite-Zero scores).
 for ds in cifar10 cifar100 ImageNet16-120; do

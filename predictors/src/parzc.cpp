@@ -28,7 +28,9 @@ struct BayesLinearImpl : torch::nn::Module {
   }
   torch::Tensor weight(at::Generator& gen) const {
     if (!bayes) return mean;
-    auto eps = at::randn(mean.sizes(), gen, mean.options());
+    // Drawn on the CPU generator whatever the device, so a model trained on a GPU sees the
+    // same noise as on the CPU (results then differ only by float rounding).
+    auto eps = at::randn(mean.sizes(), gen, mean.options().device(torch::kCPU)).to(mean.device());
     return mean + torch::softplus(rho) * eps;
   }
   torch::Tensor forward(const torch::Tensor& x, at::Generator& gen) { return torch::nn::functional::linear(x, weight(gen)); }
@@ -121,10 +123,13 @@ class Parzc final : public Predictor {
     target_mean_ = mean, target_std_ = sd;
     std::vector<float> ys;
     for (double t : d.targets) ys.push_back(static_cast<float>((t - mean) / sd));
-    auto y = torch::tensor(ys);
+    const auto dev = device();
+    auto y = torch::tensor(ys).to(dev);
+    x = x.to(dev);
 
     torch::manual_seed(s_.seed);  // weight init and dropout
     net_ = Mabn(x.size(1), s_);
+    net_->to(dev);
     auto gen = at::make_generator<at::CPUGeneratorImpl>(s_.seed ^ kEpsSalt);
     torch::optim::Adam opt(net_->parameters(), torch::optim::AdamOptions(s_.lr).weight_decay(s_.weight_decay));
     std::mt19937_64 rng(s_.seed);
@@ -142,7 +147,7 @@ class Parzc final : public Predictor {
       for (std::int64_t b = 0; b < n; b += s_.batch_size) {
         const auto e = std::min<std::int64_t>(n, b + s_.batch_size);
         if (e - b < 2) continue;  // pairwise losses need two archs
-        auto idx = torch::tensor(std::vector<std::int64_t>(order.begin() + b, order.begin() + e));
+        auto idx = torch::tensor(std::vector<std::int64_t>(order.begin() + b, order.begin() + e)).to(dev);
         auto pred = net_->forward(x.index_select(0, idx), gen);
         auto loss = ranking_loss(s_.loss, pred, y.index_select(0, idx), s_.alpha, s_.margin);
         if (s_.bayes && s_.kl_weight > 0) {
@@ -167,14 +172,14 @@ class Parzc final : public Predictor {
   std::vector<Prediction> predict(const std::vector<nlohmann::json>& features) const override {
     if (!net_) throw Error("parzc model", "not trained or loaded", "train it or load a model file");
     if (features.empty()) return {};
-    auto x = to_tensor(parse(features));
+    auto x = to_tensor(parse(features)).to(device());
     std::lock_guard lock(mu_);
     torch::NoGradGuard no_grad;
     net_->eval();
     auto gen = at::make_generator<at::CPUGeneratorImpl>(s_.seed ^ kEpsSalt ^ 0x5bd1e995ull);
     const int k = s_.bayes ? std::max(1, s_.mc_samples) : 1;
     std::vector<torch::Tensor> samples;
-    for (int i = 0; i < k; ++i) samples.push_back(net_->forward(x, gen).to(torch::kFloat64));
+    for (int i = 0; i < k; ++i) samples.push_back(net_->forward(x, gen).to(torch::kCPU, torch::kFloat64));
     auto all = torch::stack(samples);  // K x B
     auto m = all.mean(0), sd = k > 1 ? all.std(0, /*unbiased=*/false) : torch::zeros_like(m);
     std::vector<Prediction> out;
@@ -220,8 +225,9 @@ class Parzc final : public Predictor {
     net_ = Mabn(blocks * s_.max_nodes, s_);
     torch::serialize::InputArchive ar;
     try {
-      ar.load_from(path);
+      ar.load_from(path, torch::Device(torch::kCPU));  // a GPU-trained model loads anywhere
       net_->load(ar);
+      net_->to(device());
     } catch (const c10::Error& e) {
       std::string m = e.what();
       if (auto nl = m.find('\n'); nl != std::string::npos) m.resize(nl);
@@ -252,6 +258,18 @@ class Parzc final : public Predictor {
     }
     const auto n = static_cast<std::int64_t>(stats.size());
     return torch::from_blob(flat.data(), {n, static_cast<std::int64_t>(flat.size()) / n}, torch::kFloat32).clone();
+  }
+
+  // The settings' device; a CUDA model evaluated where no GPU is runs on the CPU.
+  torch::Device device() const {
+    torch::Device d(torch::kCPU);
+    try {
+      d = torch::Device(s_.device);
+    } catch (const c10::Error&) {
+      throw Error("predictor parzc", "setting 'device' is not a device: '" + s_.device + "'", "use cpu, cuda or cuda:N");
+    }
+    if (d.is_cuda() && !torch::cuda::is_available()) return torch::Device(torch::kCPU);
+    return d;
   }
 
   ParzcSettings s_;
@@ -289,10 +307,11 @@ ParzcSettings ParzcSettings::from_json(const nlohmann::json& j) {
       else if (k == "patch_size") s.patch_size = v.get<int>();
       else if (k == "dropout") s.dropout = v.get<double>();
       else if (k == "max_nodes") s.max_nodes = v.get<std::int64_t>();
+      else if (k == "device") s.device = v.get<std::string>();
       else
         throw Error(who, "unknown setting '" + k + "'",
                     "settings: seed, loss, alpha, margin, bayes, fisher, epochs, batch_size, lr, weight_decay, kl_weight, "
-                    "mc_samples, dim, depth, sequence_length, patch_size, dropout, max_nodes");
+                    "mc_samples, dim, depth, sequence_length, patch_size, dropout, max_nodes, device");
     } catch (const nlohmann::json::exception&) {
       throw Error(who, "setting '" + k + "' has the wrong type: " + v.dump());
     }
@@ -307,6 +326,11 @@ ParzcSettings ParzcSettings::from_json(const nlohmann::json& j) {
     throw Error(who, "sequence_length " + std::to_string(s.sequence_length) + " is not a multiple of patch_size " +
                          std::to_string(s.patch_size));
   if (s.dim < 2) throw Error(who, "setting 'dim' must be at least 2");
+  try {
+    (void)torch::Device(s.device);
+  } catch (const c10::Error&) {
+    throw Error(who, "setting 'device' is not a device: '" + s.device + "'", "use cpu, cuda or cuda:N");
+  }
   if (s.dropout < 0 || s.dropout >= 1) throw Error(who, "setting 'dropout' must be in [0, 1)");
   if (s.max_nodes < 0 || s.kl_weight < 0 || s.weight_decay < 0) throw Error(who, "max_nodes, kl_weight and weight_decay must be >= 0");
   return s;
@@ -318,7 +342,7 @@ nlohmann::json ParzcSettings::to_json() const {
           {"epochs", epochs},     {"batch_size", batch_size}, {"lr", lr},
           {"weight_decay", weight_decay}, {"kl_weight", kl_weight}, {"mc_samples", mc_samples},
           {"dim", dim},           {"depth", depth},       {"sequence_length", sequence_length},
-          {"patch_size", patch_size}, {"dropout", dropout}, {"max_nodes", max_nodes}};
+          {"patch_size", patch_size}, {"dropout", dropout}, {"max_nodes", max_nodes}, {"device", device}};
 }
 
 PredictorPtr make_parzc(const nlohmann::json& settings) { return std::make_unique<Parzc>(ParzcSettings::from_json(settings)); }

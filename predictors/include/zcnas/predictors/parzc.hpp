@@ -55,6 +55,10 @@ struct ParzcSettings {
   int dim = 512, depth = 4, sequence_length = 256, patch_size = 16;
   double dropout = 0.1;              // regressor dropout
   std::int64_t max_nodes = 0;        // feature layout: nodes per statistic (0: set by train)
+  // Where training and inference run (cpu, cuda, cuda:N). Not part of the model: the
+  // Monte-Carlo noise comes from a CPU generator on every device, and a CUDA-trained
+  // model evaluated on a machine without a GPU runs on the CPU.
+  std::string device = "cpu";
 
   // Reads a settings object (unknown keys and bad values are zcnas::Errors).
   static ParzcSettings from_json(const nlohmann::json& j);
