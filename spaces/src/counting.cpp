@@ -17,6 +17,11 @@
 //                        Sigmoid, padding, and functional ops (adds, cat, x*0, reshapes).
 //                        The ops added for ONNX import (Mul, HardSwish, HardSigmoid, Clip, Softmax)
 //                        are counted as 0 too (our choice: they are not in the list above).
+//                        Transformer ops (issue 10): PatchEmbed is an nn.Conv2d in the reference
+//                        (AutoFormer's patch_embed.proj) and counted as that conv; Linear on {T, D}
+//                        is T*D*out (numel(input) * out, tensorwatch's formula); everything else --
+//                        embeddings, LayerNorm, GELU, nn.Conv1d (not a Conv2d), the attention
+//                        matmuls, the linear transforms, dynamic convolution, token pooling -- is 0.
 // Because only a module's last call counts, a weight-shared tower run n times (the
 // TransNAS-Bench-101 jigsaw Siamese encoder over 9 tiles) is counted once: we count the
 // nodes between FoldTiles/UnfoldTiles per tile, which reproduces NASLib's numbers.
@@ -33,11 +38,9 @@ std::int64_t numel(const Shape& s) {
   return n;
 }
 
-}  // namespace
-
-std::int64_t param_count(const NetGraph& g) {
+std::int64_t node_param_count(const NetGraph& g, const Node& n) {
   std::int64_t total = 0;
-  for (const Node& n : g.nodes()) {
+  {
     switch (n.op) {
       case OpKind::Conv2d:
       case OpKind::ConvTranspose2d: {
@@ -55,10 +58,65 @@ std::int64_t param_count(const NetGraph& g) {
       case OpKind::BatchNorm2d:
         if (n.as<BatchNormAttr>().affine) total += 2 * n.shape[0];
         break;
+      case OpKind::Embedding: {
+        const auto& a = n.as<EmbeddingAttr>();
+        total += a.num_embeddings * a.dim;
+        break;
+      }
+      case OpKind::AdaptiveEmbedding: {
+        const auto& a = n.as<AdaptiveEmbeddingAttr>();
+        if (a.div_val == 1) {
+          total += a.n_token * a.d_embed + (a.d_proj != a.d_embed ? a.d_proj * a.d_embed : 0);
+        } else {
+          std::int64_t lo = 0, div = 1;
+          for (auto hi : a.cutoffs) {
+            const auto d = a.d_embed / div;
+            total += (hi - lo) * d + a.d_proj * d;
+            lo = hi;
+            div *= a.div_val;
+          }
+        }
+        break;
+      }
+      case OpKind::PositionalEmbedding:
+        if (n.as<PositionalEmbeddingAttr>().kind != PositionalKind::Sinusoidal)
+          total += n.as<PositionalEmbeddingAttr>().rows * n.shape.back();
+        break;
+      case OpKind::PatchEmbed: {
+        const auto& a = n.as<PatchEmbedAttr>();
+        total += a.dim * g.node(n.inputs[0]).shape[0] * a.patch * a.patch + (a.bias ? a.dim : 0);
+        break;
+      }
+      case OpKind::ClsToken:
+        total += n.shape.back();
+        break;
+      case OpKind::LayerNorm:
+        if (n.as<LayerNormAttr>().affine) total += 2 * n.shape.back();
+        break;
+      case OpKind::Conv1d: {
+        const auto& a = n.as<Conv1dAttr>();
+        total += g.node(n.inputs[0]).shape.back() / a.groups * a.out_channels * a.kernel + (a.bias ? a.out_channels : 0);
+        break;
+      }
       default:
         break;
     }
   }
+  return total;
+}
+
+}  // namespace
+
+std::int64_t param_count(const NetGraph& g) {
+  std::int64_t total = 0;
+  for (const Node& n : g.nodes()) total += node_param_count(g, n);
+  return total;
+}
+
+std::int64_t embedding_param_count(const NetGraph& g) {
+  std::int64_t total = 0;
+  for (const Node& n : g.nodes())
+    if (n.is_embedding()) total += node_param_count(g, n);
   return total;
 }
 
@@ -100,6 +158,13 @@ double flops_naslib(const NetGraph& g) {
       case OpKind::Upsample2d:
         total += static_cast<double>(numel(n.shape));
         break;
+      case OpKind::PatchEmbed: {  // nn.Conv2d(C, dim, p, stride p) on {C,H,W}
+        const auto& a = n.as<PatchEmbedAttr>();
+        const double positions = static_cast<double>(n.shape[0]);
+        total += static_cast<double>(a.patch * a.patch * in[0] * a.dim) * positions;
+        if (a.bias) total += static_cast<double>(a.dim) * positions;
+        break;
+      }
       default:
         break;
     }

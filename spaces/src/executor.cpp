@@ -1,7 +1,9 @@
 #include "zcnas/spaces/executor.hpp"
 
 #include <cmath>
+#include <limits>
 #include <map>
+#include <set>
 
 #include "zcnas/common/error.hpp"
 
@@ -11,7 +13,37 @@ namespace {
 // A plain container so nested names ("cells.3.conv") become nested modules.
 struct Container : torch::nn::Module {
   using torch::nn::Module::register_module;
+  using torch::nn::Module::register_parameter;
 };
+
+// Constant matrices of FlexiBERT's linear transforms, built in double and rounded once.
+// DFT: cos and sin of 2 pi j k / n (fft2's real part is C X C - S X S); DCT: torch-dct's dct
+// with norm=None, M[k, j] = 2 cos(pi k (2j + 1) / 2n).
+torch::Tensor transform_matrix(std::int64_t n, int which, const torch::TensorOptions& o) {
+  auto m = torch::empty({n, n}, torch::kFloat64);
+  auto acc = m.accessor<double, 2>();
+  const double pi = std::acos(-1.0);
+  for (std::int64_t k = 0; k < n; ++k)
+    for (std::int64_t j = 0; j < n; ++j) {
+      const double nn = static_cast<double>(n), kk = static_cast<double>(k), jj = static_cast<double>(j);
+      if (which == 0) acc[k][j] = std::cos(2.0 * pi * static_cast<double>((k * j) % n) / nn);
+      else if (which == 1) acc[k][j] = std::sin(2.0 * pi * static_cast<double>((k * j) % n) / nn);
+      else acc[k][j] = 2.0 * std::cos(pi * kk * (2.0 * jj + 1.0) / (2.0 * nn));
+    }
+  return m.to(o);
+}
+
+// Sinusoidal positions (Vaswani et al. 2017): PE[t, 2i] = sin(t / 10000^(2i/D)), PE[t, 2i+1] = cos(..).
+torch::Tensor sinusoid_table(std::int64_t t, std::int64_t d, const torch::TensorOptions& o) {
+  auto pe = torch::empty({t, d}, torch::kFloat64);
+  auto acc = pe.accessor<double, 2>();
+  for (std::int64_t p = 0; p < t; ++p)
+    for (std::int64_t i = 0; i < d; ++i) {
+      const double freq = std::pow(10000.0, -static_cast<double>(i - i % 2) / static_cast<double>(d));
+      acc[p][i] = i % 2 ? std::cos(static_cast<double>(p) * freq) : std::sin(static_cast<double>(p) * freq);
+    }
+  return pe.to(o);
+}
 
 std::vector<std::string> split_dots(const std::string& s) {
   std::vector<std::string> parts;
@@ -110,11 +142,98 @@ TorchNetImpl::TorchNetImpl(NetGraph graph, std::uint64_t seed) : graph_(std::mov
         attach(id, typed_[id].bn.ptr());
         break;
       }
+      case OpKind::Conv1d: {
+        const auto& a = n.as<Conv1dAttr>();
+        const auto in_c = graph_.node(n.inputs[0]).shape.back();
+        typed_[id].conv1d = torch::nn::Conv1d(torch::nn::Conv1dOptions(in_c, a.out_channels, a.kernel)
+                                                  .padding(a.padding).groups(a.groups).bias(a.bias));
+        attach(id, typed_[id].conv1d.ptr());
+        weighted_.push_back(id);
+        break;
+      }
+      case OpKind::PatchEmbed: {
+        const auto& a = n.as<PatchEmbedAttr>();
+        const auto in_c = graph_.node(n.inputs[0]).shape[0];
+        typed_[id].conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(in_c, a.dim, a.patch).stride(a.patch).bias(a.bias));
+        attach(id, typed_[id].conv.ptr());
+        weighted_.push_back(id);
+        break;
+      }
+      case OpKind::Embedding: {
+        const auto& a = n.as<EmbeddingAttr>();
+        typed_[id].emb = torch::nn::Embedding(a.num_embeddings, a.dim);
+        attach(id, typed_[id].emb.ptr());
+        break;
+      }
+      case OpKind::AdaptiveEmbedding: {
+        // archai's module layout: emb_layers.<i> (nn.Embedding), emb_projs.<i> ({d_proj, d_i}).
+        const auto& a = n.as<AdaptiveEmbeddingAttr>();
+        auto holder = std::make_shared<Container>();
+        auto layers = std::make_shared<Container>();
+        auto projs = std::make_shared<Container>();
+        holder->register_module("emb_layers", layers);
+        holder->register_module("emb_projs", projs);
+        auto& t = typed_[id];
+        if (a.div_val == 1) {
+          t.tables.push_back(torch::nn::Embedding(a.n_token, a.d_embed));
+          layers->register_module("0", t.tables.back().ptr());
+          t.projs.push_back(a.d_proj != a.d_embed ? projs->register_parameter("0", torch::empty({a.d_proj, a.d_embed}))
+                                                  : torch::Tensor());
+        } else {
+          std::int64_t lo = 0, div = 1;
+          for (std::size_t i = 0; i < a.cutoffs.size(); ++i) {
+            const auto d = a.d_embed / div;
+            t.tables.push_back(torch::nn::Embedding(a.cutoffs[i] - lo, d));
+            layers->register_module(std::to_string(i), t.tables.back().ptr());
+            t.projs.push_back(projs->register_parameter(std::to_string(i), torch::empty({a.d_proj, d})));
+            lo = a.cutoffs[i];
+            div *= a.div_val;
+          }
+        }
+        attach(id, holder);
+        break;
+      }
+      case OpKind::PositionalEmbedding:
+      case OpKind::ClsToken: {
+        if (!n.has_params()) break;  // sinusoidal
+        auto holder = std::make_shared<Container>();
+        const auto d = n.shape.back();
+        typed_[id].param = holder->register_parameter(
+            "weight", n.op == OpKind::ClsToken ? torch::empty({1, 1, d}) : torch::empty({n.as<PositionalEmbeddingAttr>().rows, d}));
+        attach(id, holder);
+        break;
+      }
+      case OpKind::LayerNorm: {
+        const auto& a = n.as<LayerNormAttr>();
+        typed_[id].ln = torch::nn::LayerNorm(
+            torch::nn::LayerNormOptions({n.shape.back()}).eps(a.eps).elementwise_affine(a.affine));
+        attach(id, typed_[id].ln.ptr());
+        break;
+      }
       default:
         break;
     }
   }
   reset_parameters(seed);
+}
+
+std::vector<std::string> TorchNetImpl::embedding_parameter_names() const {
+  std::vector<std::string> names;
+  for (NodeId id = 0; id < static_cast<NodeId>(graph_.size()); ++id) {
+    const Node& n = graph_.node(id);
+    if (!n.is_embedding() || !node_modules_[id]) continue;
+    for (const auto& p : node_modules_[id]->named_parameters(true)) names.push_back(n.name + "." + p.key());
+  }
+  return names;
+}
+
+std::int64_t TorchNetImpl::nonembedding_numel() const {
+  const auto emb = embedding_parameter_names();
+  const std::set<std::string> skip(emb.begin(), emb.end());
+  std::int64_t total = 0;
+  for (const auto& p : named_parameters(true))
+    if (!skip.count(p.key())) total += p.value().numel();
+  return total;
 }
 
 torch::Tensor TorchNetImpl::node_weight(NodeId id) const {
@@ -132,6 +251,37 @@ void TorchNetImpl::reset_parameters(std::uint64_t seed) {
     if (!m) continue;
     const Node& n = graph_.node(id);
     auto params = m->named_parameters(false);
+    auto normal = [&](torch::Tensor& t) {  // nn.Embedding's N(0, 1)
+      if (t.device().is_cpu() && t.is_contiguous())
+        t.normal_(0.0, 1.0, gen);
+      else
+        t.copy_(torch::empty(t.sizes(), t.options().device(torch::kCPU)).normal_(0.0, 1.0, gen));
+    };
+    auto uniform = [&](torch::Tensor& t, double bound) {
+      if (t.device().is_cpu() && t.is_contiguous())
+        t.uniform_(-bound, bound, gen);
+      else
+        t.copy_(torch::empty(t.sizes(), t.options().device(torch::kCPU)).uniform_(-bound, bound, gen));
+    };
+    // Tables and learned tokens: N(0, 1) as nn.Embedding (our choice for the raw positional /
+    // cls parameters, which have no PyTorch default); adaptive-embedding projections
+    // U(+-1/sqrt(d_i)) as an nn.Linear(d_i, d_proj) weight (archai zero-fills them and leaves the
+    // init to the training script; zeros would make every output 0); LayerNorm weight 1, bias 0.
+    if (n.op == OpKind::Embedding || n.op == OpKind::PositionalEmbedding || n.op == OpKind::ClsToken) {
+      normal(*params.find("weight"));
+      continue;
+    }
+    if (n.op == OpKind::AdaptiveEmbedding) {
+      for (auto& t : typed_[id].tables) normal(t->weight);
+      for (auto& p : typed_[id].projs)
+        if (p.defined()) uniform(p, 1.0 / std::sqrt(static_cast<double>(p.size(1))));
+      continue;
+    }
+    if (n.op == OpKind::LayerNorm) {
+      if (auto* w = params.find("weight")) w->fill_(1.0);
+      if (auto* b = params.find("bias")) b->zero_();
+      continue;
+    }
     if (n.op == OpKind::BatchNorm2d) {
       if (auto* w = params.find("weight")) w->fill_(1.0);
       if (auto* b = params.find("bias")) b->zero_();
@@ -149,12 +299,7 @@ void TorchNetImpl::reset_parameters(std::uint64_t seed) {
     const double bound = fan_in > 0 ? 1.0 / std::sqrt(fan_in) : 0.0;
     // The generator is a CPU one: fill CPU parameters in place (same values as filling a
     // fresh CPU tensor, without the temporary), others via a CPU tensor and a copy.
-    auto fill = [&](torch::Tensor& t) {
-      if (t.device().is_cpu() && t.is_contiguous())
-        t.uniform_(-bound, bound, gen);
-      else
-        t.copy_(torch::empty(t.sizes(), t.options().device(torch::kCPU)).uniform_(-bound, bound, gen));
-    };
+    auto fill = [&](torch::Tensor& t) { uniform(t, bound); };
     fill(*w);
     if (auto* b = params.find("bias")) fill(*b);
   }
@@ -169,6 +314,24 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
     if (x.size(static_cast<int64_t>(d + 1)) != graph_.input_shape()[d])
       throw Error("network input", "expected per-sample shape " + shape_str(graph_.input_shape()) + ", dimension " +
                                        std::to_string(d) + " is " + std::to_string(x.size(static_cast<int64_t>(d + 1))));
+  torch::Tensor input = x;
+  std::int64_t id_min = 0, id_max = -1;
+  if (graph_.has_token_input()) {
+    if (x.scalar_type() != torch::kLong && x.scalar_type() != torch::kInt)
+      throw Error("network input", std::string("expected int64 token ids, got ") + std::string(c10::toString(x.scalar_type())));
+    input = x.to(torch::kLong);
+    if (input.numel()) {
+      id_min = input.min().item<std::int64_t>();
+      id_max = input.max().item<std::int64_t>();
+    }
+  } else if (!x.is_floating_point()) {
+    throw Error("network input", "expected a floating-point tensor, got " + std::string(c10::toString(x.scalar_type())));
+  }
+  auto check_ids = [&](const Node& n, std::int64_t vocab) {
+    if (id_max >= id_min && (id_min < 0 || id_max >= vocab))
+      throw Error("network input", "token ids range over [" + std::to_string(id_min) + ", " + std::to_string(id_max) +
+                                       "], outside the vocabulary of '" + n.name + "' (" + std::to_string(vocab) + " entries)");
+  };
   std::vector<torch::Tensor> v(nodes.size());
   for (NodeId id = 0; id < static_cast<NodeId>(nodes.size()); ++id) {
     if (!live_[id]) continue;
@@ -176,7 +339,7 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
     auto in = [&](std::size_t k) -> const torch::Tensor& { return v[n.inputs[k]]; };
     torch::Tensor out;
     switch (n.op) {
-      case OpKind::Input: out = x; break;
+      case OpKind::Input: out = input; break;
       case OpKind::Conv2d: out = typed_[id].conv->forward(in(0)); break;
       case OpKind::ConvTranspose2d: out = typed_[id].convt->forward(in(0)); break;
       case OpKind::Linear: out = typed_[id].linear->forward(in(0)); break;
@@ -236,9 +399,102 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
       case OpKind::Concat: {
         std::vector<torch::Tensor> xs;
         for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(in(k));
-        out = torch::cat(xs, 1);
+        const auto* a = std::get_if<ConcatAttr>(&n.attr);
+        out = torch::cat(xs, a ? a->axis + 1 : 1);
         break;
       }
+      case OpKind::Embedding:
+        check_ids(n, n.as<EmbeddingAttr>().num_embeddings);
+        out = typed_[id].emb->forward(in(0));
+        break;
+      case OpKind::AdaptiveEmbedding: {
+        // archai's forward: each id looks up its cluster's table and projection; the masks make the
+        // clusters' contributions disjoint, so their sum is archai's index_copy_ into zeros.
+        const auto& a = n.as<AdaptiveEmbeddingAttr>();
+        check_ids(n, a.n_token);
+        auto& t = typed_[id];
+        const auto& ids = in(0);
+        if (a.div_val == 1) {
+          out = t.tables[0]->forward(ids);
+          if (t.projs[0].defined()) out = torch::linear(out, t.projs[0]);
+        } else {
+          std::int64_t lo = 0;
+          for (std::size_t i = 0; i < a.cutoffs.size(); ++i) {
+            const auto hi = a.cutoffs[i];
+            const auto mask = (ids >= lo).logical_and(ids < hi);
+            const auto local = torch::where(mask, ids - lo, torch::zeros_like(ids));
+            auto e = torch::linear(t.tables[i]->forward(local), t.projs[i]) * mask.unsqueeze(-1).to(t.projs[i].scalar_type());
+            out = i == 0 ? e : out + e;
+            lo = hi;
+          }
+        }
+        out = out * std::sqrt(static_cast<double>(a.d_proj));
+        break;
+      }
+      case OpKind::PositionalEmbedding: {
+        const auto& a = n.as<PositionalEmbeddingAttr>();
+        const auto& x = in(0);
+        const auto len = x.size(1);
+        if (a.kind == PositionalKind::Learned) out = x + typed_[id].param.slice(0, 0, len);
+        else if (a.kind == PositionalKind::Row0) out = x + typed_[id].param[0];
+        else out = x + sinusoid_table(len, x.size(2), x.options());
+        break;
+      }
+      case OpKind::PatchEmbed: out = typed_[id].conv->forward(in(0)).flatten(2).transpose(1, 2); break;
+      case OpKind::ClsToken: {
+        const auto& x = in(0);
+        out = torch::cat({typed_[id].param.expand({x.size(0), 1, x.size(2)}), x}, 1);
+        break;
+      }
+      case OpKind::LayerNorm: out = typed_[id].ln->forward(in(0)); break;
+      case OpKind::GELU: {
+        const auto* a = std::get_if<GeluAttr>(&n.attr);
+        out = torch::gelu(in(0), a && a->tanh ? "tanh" : "none");
+        break;
+      }
+      case OpKind::Attention: {
+        const auto& a = n.as<AttentionAttr>();
+        const auto& q = in(0);
+        const auto b = q.size(0), t = q.size(1), h = a.heads;
+        auto heads = [&](const torch::Tensor& z) { return z.reshape({b, z.size(1), h, z.size(2) / h}).transpose(1, 2); };
+        const auto dh = q.size(2) / h;
+        const double scale = a.scale > 0 ? a.scale : 1.0 / std::sqrt(static_cast<double>(dh));
+        auto scores = torch::matmul(heads(q), heads(in(1)).transpose(-1, -2)) * scale;  // [B, H, T, T]
+        if (a.causal) {
+          auto future = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
+          scores = scores.masked_fill(future, -std::numeric_limits<double>::infinity());
+        }
+        const auto& vv = in(2);
+        out = torch::matmul(torch::softmax(scores, -1), heads(vv)).transpose(1, 2).reshape({b, t, vv.size(2)});
+        break;
+      }
+      case OpKind::LinearTransform: {
+        const auto& a = n.as<LinearTransformAttr>();
+        const auto& x = in(0);
+        const auto b = x.size(0), t = x.size(1), w = x.size(2), dh = w / a.heads;
+        auto xh = x.reshape({b, t, a.heads, dh}).transpose(1, 2);  // [B, H, T, dh]
+        const auto o = x.options();
+        if (a.kind == TransformKind::DFT) {
+          out = torch::matmul(torch::matmul(transform_matrix(t, 0, o), xh), transform_matrix(dh, 0, o)) -
+                torch::matmul(torch::matmul(transform_matrix(t, 1, o), xh), transform_matrix(dh, 1, o));
+        } else {
+          out = torch::matmul(torch::matmul(transform_matrix(t, 2, o), xh), transform_matrix(dh, 2, o).t());
+        }
+        out = out.transpose(1, 2).reshape({b, t, w});
+        break;
+      }
+      case OpKind::Conv1d: out = typed_[id].conv1d->forward(in(0).transpose(1, 2)).transpose(1, 2); break;
+      case OpKind::DynamicConv: {
+        const auto& a = n.as<DynamicConvAttr>();
+        const auto& x = in(0);
+        const auto b = x.size(0), t = x.size(1), w = x.size(2), k = a.kernel, pad = (a.kernel - 1) / 2;
+        auto weights = torch::softmax(in(1).reshape({b, t, a.heads, 1, k}), -1);
+        auto windows = torch::constant_pad_nd(x, {0, 0, pad, pad}, 0.0).unfold(1, k, 1);  // [B, T, W, k]
+        out = (windows.reshape({b, t, a.heads, w / a.heads, k}) * weights).sum(-1).reshape({b, t, w});
+        break;
+      }
+      case OpKind::SelectToken: out = in(0).select(1, n.as<SelectTokenAttr>().index); break;
+      case OpKind::MeanTokens: out = in(0).mean(1); break;
       case OpKind::Flatten: out = in(0).flatten(1); break;
       case OpKind::Pad2d: {
         const auto& a = n.as<PadAttr>();

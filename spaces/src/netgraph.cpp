@@ -45,8 +45,32 @@ std::string_view op_name(OpKind k) {
     case OpKind::HardSigmoid: return "hardsigmoid";
     case OpKind::Clip: return "clip";
     case OpKind::Softmax: return "softmax";
+    case OpKind::Embedding: return "embedding";
+    case OpKind::AdaptiveEmbedding: return "adaptive_embedding";
+    case OpKind::PositionalEmbedding: return "positional_embedding";
+    case OpKind::PatchEmbed: return "patch_embed";
+    case OpKind::ClsToken: return "cls_token";
+    case OpKind::LayerNorm: return "layernorm";
+    case OpKind::GELU: return "gelu";
+    case OpKind::Attention: return "attention";
+    case OpKind::LinearTransform: return "linear_transform";
+    case OpKind::Conv1d: return "conv1d";
+    case OpKind::DynamicConv: return "dynamic_conv";
+    case OpKind::SelectToken: return "select_token";
+    case OpKind::MeanTokens: return "mean_tokens";
   }
   return "?";
+}
+
+std::vector<std::int64_t> adaptive_cutoffs(std::int64_t n_token, std::vector<std::int64_t> cutoffs) {
+  if (cutoffs.empty()) cutoffs = {19997, 39997, 199997};
+  std::vector<std::int64_t> out;
+  for (auto c : cutoffs) {
+    if (c >= n_token) break;
+    out.push_back(c);
+  }
+  out.push_back(n_token);
+  return out;
 }
 
 bool Node::has_params() const {
@@ -54,9 +78,30 @@ bool Node::has_params() const {
     case OpKind::Conv2d:
     case OpKind::ConvTranspose2d:
     case OpKind::Linear:
+    case OpKind::Embedding:
+    case OpKind::AdaptiveEmbedding:
+    case OpKind::PatchEmbed:
+    case OpKind::ClsToken:
+    case OpKind::Conv1d:
       return true;
     case OpKind::BatchNorm2d:
       return as<BatchNormAttr>().affine;
+    case OpKind::LayerNorm:
+      return as<LayerNormAttr>().affine;
+    case OpKind::PositionalEmbedding:
+      return as<PositionalEmbeddingAttr>().kind != PositionalKind::Sinusoidal;
+    default:
+      return false;
+  }
+}
+
+bool Node::is_embedding() const {
+  switch (op) {
+    case OpKind::Embedding:
+    case OpKind::AdaptiveEmbedding:
+      return true;
+    case OpKind::PositionalEmbedding:
+      return as<PositionalEmbeddingAttr>().kind != PositionalKind::Sinusoidal;
     default:
       return false;
   }
@@ -70,6 +115,14 @@ namespace {
 
 const Shape& need_image(const std::string& name, const Shape& s) {
   if (s.size() != 3) fail(name, "expects a {C,H,W} input, got " + shape_str(s));
+  return s;
+}
+const Shape& need_seq(const std::string& name, const Shape& s) {
+  if (s.size() != 2) fail(name, "expects a {T,D} sequence, got " + shape_str(s));
+  return s;
+}
+const Shape& need_tokens(const std::string& name, const Shape& s) {
+  if (s.size() != 1) fail(name, "expects {T} token ids, got " + shape_str(s));
   return s;
 }
 
@@ -218,6 +271,118 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
         fail(name, "softmax axis " + std::to_string(a.axis) + " out of range for " + shape_str(*in[0]));
       return *in[0];
     }
+    case OpKind::Embedding:
+    case OpKind::AdaptiveEmbedding: {
+      arity(1);
+      need_tokens(name, *in[0]);
+      if (op == OpKind::Embedding) {
+        const auto& a = attr_as<EmbeddingAttr>(name, op, attr);
+        if (a.num_embeddings <= 0 || a.dim <= 0) fail(name, "embedding needs num_embeddings > 0 and dim > 0");
+        return Shape{(*in[0])[0], a.dim};
+      }
+      const auto& a = attr_as<AdaptiveEmbeddingAttr>(name, op, attr);
+      if (a.n_token <= 0 || a.d_embed <= 0 || a.d_proj <= 0 || a.div_val <= 0)
+        fail(name, "adaptive embedding needs n_token, d_embed, d_proj, div_val > 0");
+      if (a.cutoffs.empty() || a.cutoffs.back() != a.n_token)
+        fail(name, "adaptive embedding cutoffs must end with n_token (" + std::to_string(a.n_token) + "; see adaptive_cutoffs())");
+      std::int64_t prev = 0, div = 1;
+      for (std::size_t i = 0; i < a.cutoffs.size(); ++i) {
+        if (a.cutoffs[i] <= prev) fail(name, "adaptive embedding cutoffs must be positive and increasing");
+        prev = a.cutoffs[i];
+        if (a.div_val > 1 && a.d_embed / div < 1)
+          fail(name, "cluster " + std::to_string(i) + " has d_embed / div_val^i = 0 dims");
+        if (i + 1 < a.cutoffs.size()) div *= a.div_val;
+      }
+      return Shape{(*in[0])[0], a.d_proj};
+    }
+    case OpKind::PositionalEmbedding: {
+      arity(1);
+      const auto& s = need_seq(name, *in[0]);
+      const auto& a = attr_as<PositionalEmbeddingAttr>(name, op, attr);
+      if (a.kind != PositionalKind::Sinusoidal && a.rows <= 0) fail(name, "positional embedding needs rows > 0");
+      if (a.kind == PositionalKind::Learned && s[0] > a.rows)
+        fail(name, "sequence length " + std::to_string(s[0]) + " exceeds the " + std::to_string(a.rows) + " positions");
+      return s;
+    }
+    case OpKind::PatchEmbed: {
+      arity(1);
+      const auto& s = need_image(name, *in[0]);
+      const auto& a = attr_as<PatchEmbedAttr>(name, op, attr);
+      if (a.patch <= 0 || a.dim <= 0) fail(name, "patch embed needs patch > 0 and dim > 0");
+      if (s[1] < a.patch || s[2] < a.patch) fail(name, "patch " + std::to_string(a.patch) + " larger than input " + shape_str(s));
+      return Shape{(s[1] / a.patch) * (s[2] / a.patch), a.dim};
+    }
+    case OpKind::ClsToken: {
+      arity(1);
+      const auto& s = need_seq(name, *in[0]);
+      attr_as<ClsTokenAttr>(name, op, attr);
+      return Shape{s[0] + 1, s[1]};
+    }
+    case OpKind::LayerNorm: {
+      arity(1);
+      const auto& a = attr_as<LayerNormAttr>(name, op, attr);
+      if (in[0]->empty()) fail(name, "layernorm of a scalar");
+      if (!(a.eps > 0)) fail(name, "layernorm eps must be positive");
+      return *in[0];
+    }
+    case OpKind::GELU:
+      arity(1);
+      if (!std::holds_alternative<NoAttr>(attr)) attr_as<GeluAttr>(name, op, attr);
+      return *in[0];
+    case OpKind::Attention: {
+      arity(3);
+      const auto& a = attr_as<AttentionAttr>(name, op, attr);
+      const auto& q = need_seq(name, *in[0]);
+      const auto& k = need_seq(name, *in[1]);
+      const auto& v = need_seq(name, *in[2]);
+      if (a.heads <= 0 || a.scale < 0) fail(name, "attention needs heads > 0 and scale >= 0");
+      if (q != k) fail(name, "attention query " + shape_str(q) + " and key " + shape_str(k) + " differ");
+      if (v[0] != k[0]) fail(name, "attention keys " + shape_str(k) + " and values " + shape_str(v) + " differ in length");
+      if (q[1] % a.heads || v[1] % a.heads)
+        fail(name, "widths " + std::to_string(q[1]) + "/" + std::to_string(v[1]) + " not divisible by " + std::to_string(a.heads) + " heads");
+      return v;
+    }
+    case OpKind::LinearTransform: {
+      arity(1);
+      const auto& s = need_seq(name, *in[0]);
+      const auto& a = attr_as<LinearTransformAttr>(name, op, attr);
+      if (a.heads <= 0 || s[1] % a.heads) fail(name, "width " + std::to_string(s[1]) + " not divisible by " + std::to_string(a.heads) + " heads");
+      return s;
+    }
+    case OpKind::Conv1d: {
+      arity(1);
+      const auto& s = need_seq(name, *in[0]);
+      const auto& a = attr_as<Conv1dAttr>(name, op, attr);
+      if (a.out_channels <= 0 || a.kernel <= 0 || a.groups <= 0 || a.padding < 0) fail(name, "invalid conv1d attributes");
+      if (s[1] % a.groups || a.out_channels % a.groups)
+        fail(name, "channels " + std::to_string(s[1]) + "->" + std::to_string(a.out_channels) + " not divisible by groups " +
+                       std::to_string(a.groups));
+      const auto t = conv_out(s[0], a.kernel, 1, a.padding, 1);
+      if (t <= 0) fail(name, "kernel larger than the sequence " + shape_str(s));
+      return Shape{t, a.out_channels};
+    }
+    case OpKind::DynamicConv: {
+      arity(2);
+      const auto& v = need_seq(name, *in[0]);
+      const auto& l = need_seq(name, *in[1]);
+      const auto& a = attr_as<DynamicConvAttr>(name, op, attr);
+      if (a.heads <= 0 || a.kernel <= 0 || a.kernel % 2 == 0) fail(name, "dynamic conv needs heads > 0 and an odd kernel");
+      if (v[1] % a.heads) fail(name, "width " + std::to_string(v[1]) + " not divisible by " + std::to_string(a.heads) + " heads");
+      if (l != Shape{v[0], a.heads * a.kernel})
+        fail(name, "kernel logits " + shape_str(l) + " should be " + shape_str(Shape{v[0], a.heads * a.kernel}));
+      return v;
+    }
+    case OpKind::SelectToken: {
+      arity(1);
+      const auto& s = need_seq(name, *in[0]);
+      const auto& a = attr_as<SelectTokenAttr>(name, op, attr);
+      if (a.index < 0 || a.index >= s[0]) fail(name, "token index " + std::to_string(a.index) + " outside " + shape_str(s));
+      return Shape{s[1]};
+    }
+    case OpKind::MeanTokens:
+      arity(1);
+      no_attr();
+      return Shape{need_seq(name, *in[0])[1]};
     case OpKind::Add: {
       no_attr();
       if (in.empty()) fail(name, "add needs at least one input");
@@ -226,14 +391,18 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
       return *in[0];
     }
     case OpKind::Concat: {
-      no_attr();
+      std::int64_t axis = 0;
+      if (!std::holds_alternative<NoAttr>(attr)) axis = attr_as<ConcatAttr>(name, op, attr).axis;
       if (in.empty()) fail(name, "concat needs at least one input");
       Shape o = *in[0];
+      if (axis < 0 || axis >= static_cast<std::int64_t>(o.size()))
+        fail(name, "concat axis " + std::to_string(axis) + " out of range for " + shape_str(o));
       for (std::size_t i = 1; i < in.size(); ++i) {
         const Shape& s = *in[i];
-        if (s.size() != o.size() || !std::equal(s.begin() + 1, s.end(), o.begin() + 1))
-          fail(name, "concat of mismatched shapes " + shape_str(o) + " and " + shape_str(s));
-        o[0] += s[0];
+        bool ok = s.size() == o.size();
+        for (std::size_t d = 0; ok && d < s.size(); ++d) ok = static_cast<std::int64_t>(d) == axis || s[d] == o[d];
+        if (!ok) fail(name, "concat of mismatched shapes " + shape_str(o) + " and " + shape_str(s));
+        o[axis] += s[axis];
       }
       return o;
     }
@@ -290,6 +459,14 @@ NodeId NetGraph::add(OpKind op, std::vector<NodeId> inputs, Attr attr, std::stri
       fail(name, "input id " + std::to_string(i) + " does not exist");
     shapes.push_back(&nodes_[i].shape);
   }
+  const bool embeds = op == OpKind::Embedding || op == OpKind::AdaptiveEmbedding;
+  for (NodeId i : inputs) {
+    const bool ids = nodes_[i].op == OpKind::Input && std::holds_alternative<InputAttr>(nodes_[i].attr) &&
+                     std::get<InputAttr>(nodes_[i].attr).tokens;
+    if (ids != embeds)
+      fail(name, ids ? std::string(op_name(op)) + " cannot read int64 token ids (only embedding ops can)"
+                     : std::string(op_name(op)) + " reads token ids: its input must be the token input");
+  }
   Shape s = infer(op, shapes, attr, name);
   // Batch folding: every input must come from the same fold level (a tile tower may
   // not be added to an unfolded tensor); FoldTiles/UnfoldTiles move between levels.
@@ -325,6 +502,16 @@ NodeId NetGraph::input(Shape shape, std::string name) {
   n.shape = std::move(shape);
   nodes_.push_back(std::move(n));
   return 0;
+}
+
+NodeId NetGraph::token_input(std::int64_t seq_len, std::string name) {
+  input(Shape{seq_len}, std::move(name));
+  nodes_[0].attr = InputAttr{true};
+  return 0;
+}
+
+bool NetGraph::has_token_input() const {
+  return !nodes_.empty() && std::holds_alternative<InputAttr>(nodes_[0].attr) && std::get<InputAttr>(nodes_[0].attr).tokens;
 }
 
 NodeId NetGraph::conv2d(NodeId x, Conv2dAttr a, std::string name) { return add(OpKind::Conv2d, {x}, a, std::move(name)); }
@@ -372,6 +559,41 @@ NodeId NetGraph::hardsigmoid(NodeId x, std::string name) {
 }
 NodeId NetGraph::clip(NodeId x, ClipAttr a, std::string name) { return add(OpKind::Clip, {x}, a, std::move(name)); }
 NodeId NetGraph::softmax(NodeId x, SoftmaxAttr a, std::string name) { return add(OpKind::Softmax, {x}, a, std::move(name)); }
+
+NodeId NetGraph::concat(std::vector<NodeId> xs, ConcatAttr a, std::string name) {
+  return add(OpKind::Concat, std::move(xs), a, std::move(name));
+}
+NodeId NetGraph::embedding(NodeId ids, EmbeddingAttr a, std::string name) {
+  return add(OpKind::Embedding, {ids}, a, std::move(name));
+}
+NodeId NetGraph::adaptive_embedding(NodeId ids, AdaptiveEmbeddingAttr a, std::string name) {
+  return add(OpKind::AdaptiveEmbedding, {ids}, std::move(a), std::move(name));
+}
+NodeId NetGraph::positional_embedding(NodeId x, PositionalEmbeddingAttr a, std::string name) {
+  return add(OpKind::PositionalEmbedding, {x}, a, std::move(name));
+}
+NodeId NetGraph::patch_embed(NodeId x, PatchEmbedAttr a, std::string name) {
+  return add(OpKind::PatchEmbed, {x}, a, std::move(name));
+}
+NodeId NetGraph::cls_token(NodeId x, std::string name) { return add(OpKind::ClsToken, {x}, ClsTokenAttr{}, std::move(name)); }
+NodeId NetGraph::layer_norm(NodeId x, LayerNormAttr a, std::string name) {
+  return add(OpKind::LayerNorm, {x}, a, std::move(name));
+}
+NodeId NetGraph::gelu(NodeId x, std::string name, GeluAttr a) { return add(OpKind::GELU, {x}, a, std::move(name)); }
+NodeId NetGraph::attention(NodeId q, NodeId k, NodeId v, AttentionAttr a, std::string name) {
+  return add(OpKind::Attention, {q, k, v}, a, std::move(name));
+}
+NodeId NetGraph::linear_transform(NodeId x, LinearTransformAttr a, std::string name) {
+  return add(OpKind::LinearTransform, {x}, a, std::move(name));
+}
+NodeId NetGraph::conv1d(NodeId x, Conv1dAttr a, std::string name) { return add(OpKind::Conv1d, {x}, a, std::move(name)); }
+NodeId NetGraph::dynamic_conv(NodeId values, NodeId kernel_logits, DynamicConvAttr a, std::string name) {
+  return add(OpKind::DynamicConv, {values, kernel_logits}, a, std::move(name));
+}
+NodeId NetGraph::select_token(NodeId x, SelectTokenAttr a, std::string name) {
+  return add(OpKind::SelectToken, {x}, a, std::move(name));
+}
+NodeId NetGraph::mean_tokens(NodeId x, std::string name) { return add(OpKind::MeanTokens, {x}, NoAttr{}, std::move(name)); }
 
 void NetGraph::set_output(NodeId id) {
   if (id < 0 || id >= static_cast<NodeId>(nodes_.size())) fail("output", "node id does not exist");
@@ -439,6 +661,33 @@ std::string NetGraph::to_text() const {
             os << " lo=" << a.lo << " hi=" << a.hi;
           else if constexpr (std::is_same_v<T, SoftmaxAttr>)
             os << " axis=" << a.axis;
+          else if constexpr (std::is_same_v<T, InputAttr>)
+            os << (a.tokens ? " tokens" : "");
+          else if constexpr (std::is_same_v<T, ConcatAttr>)
+            os << " axis=" << a.axis;
+          else if constexpr (std::is_same_v<T, EmbeddingAttr>)
+            os << " n=" << a.num_embeddings;
+          else if constexpr (std::is_same_v<T, AdaptiveEmbeddingAttr>) {
+            os << " n=" << a.n_token << " d_embed=" << a.d_embed << " div=" << a.div_val << " cutoffs=" << shape_str(a.cutoffs);
+          } else if constexpr (std::is_same_v<T, PositionalEmbeddingAttr>)
+            os << " rows=" << a.rows << " kind="
+               << (a.kind == PositionalKind::Learned ? "learned" : a.kind == PositionalKind::Sinusoidal ? "sinusoidal" : "row0");
+          else if constexpr (std::is_same_v<T, PatchEmbedAttr>)
+            os << " patch=" << a.patch << " bias=" << a.bias;
+          else if constexpr (std::is_same_v<T, LayerNormAttr>)
+            os << " eps=" << a.eps << " affine=" << a.affine;
+          else if constexpr (std::is_same_v<T, GeluAttr>)
+            os << (a.tanh ? " tanh" : "");
+          else if constexpr (std::is_same_v<T, AttentionAttr>)
+            os << " heads=" << a.heads << " causal=" << a.causal << (a.scale > 0 ? " scale=" + std::to_string(a.scale) : std::string());
+          else if constexpr (std::is_same_v<T, LinearTransformAttr>)
+            os << (a.kind == TransformKind::DFT ? " dft" : " dct") << " heads=" << a.heads;
+          else if constexpr (std::is_same_v<T, Conv1dAttr>)
+            os << " k=" << a.kernel << " p=" << a.padding << " g=" << a.groups << " bias=" << a.bias;
+          else if constexpr (std::is_same_v<T, DynamicConvAttr>)
+            os << " heads=" << a.heads << " k=" << a.kernel;
+          else if constexpr (std::is_same_v<T, SelectTokenAttr>)
+            os << " index=" << a.index;
         },
         n.attr);
     if (n.fold != 1) os << " fold=" << n.fold;

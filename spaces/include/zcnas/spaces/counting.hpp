@@ -10,6 +10,10 @@ namespace zcnas::spaces {
 // parameters). Dead nodes (that cannot reach the output) are counted too, since the
 // built module owns their parameters.
 std::int64_t param_count(const NetGraph& g);
+// Parameters of embedding nodes (Node::is_embedding(): Embedding, AdaptiveEmbedding tables and
+// projections, learned/Row0 PositionalEmbedding). param_count - embedding_param_count is the
+// "non-embedding" count of LiteTransformerSearch / archai (gpt2_wt103.csv params_nonembedding).
+std::int64_t embedding_param_count(const NetGraph& g);
 
 // FLOPs in NASLib's convention (tensorwatch ModelStats on one input): conv as
 // multiply-accumulates, batchnorm 1 op per element (2 when affine), ReLU 1 per

@@ -10,6 +10,13 @@
 // Determinism: reset_parameters(seed) re-initialises every parameter from a
 // private generator (PyTorch's default schemes), so scoring in parallel
 // workers never touches the global torch RNG.
+//
+// Token models (NetGraph::has_token_input()): forward() takes int64 ids [N, T] (int32 is
+// converted); ids outside an embedding's vocabulary are a zcnas::Error, not a crash.
+// Transformer ops and their torch forms (spaces/src/executor.cpp): Embedding nn.Embedding;
+// AdaptiveEmbedding archai's AdaptiveEmbedding; LayerNorm nn.LayerNorm; GELU F.gelu;
+// Attention the scaled dot-product core of nn.MultiheadAttention (no projections); Conv1d
+// nn.Conv1d on the sequence; PatchEmbed nn.Conv2d + flatten(2).transpose(1, 2).
 #include <torch/torch.h>
 
 #include <cstdint>
@@ -39,8 +46,14 @@ class TorchNetImpl : public torch::nn::Module {
   torch::nn::Module* node_module(NodeId id) const { return node_modules_[id].get(); }
   // Weight tensor of a conv/linear node, undefined tensor otherwise.
   torch::Tensor node_weight(NodeId id) const;
-  // Ids of nodes that own a weight (conv, conv-transpose, linear), in order.
+  // Ids of nodes that own a weight (conv, conv-transpose, linear, conv1d, patch-embed conv), in order.
   const std::vector<NodeId>& weighted_nodes() const { return weighted_; }
+
+  // Full names ("<node>.weight", "<node>.emb_projs.0", ...) of the parameters owned by embedding
+  // nodes (Node::is_embedding()), and the number of elements of all other parameters: the
+  // "non-embedding" parameter count of the built module (archai / LiteTransformerSearch).
+  std::vector<std::string> embedding_parameter_names() const;
+  std::int64_t nonembedding_numel() const;
 
  private:
   NetGraph graph_;
@@ -52,6 +65,12 @@ class TorchNetImpl : public torch::nn::Module {
     torch::nn::ConvTranspose2d convt{nullptr};
     torch::nn::Linear linear{nullptr};
     torch::nn::BatchNorm2d bn{nullptr};
+    torch::nn::Conv1d conv1d{nullptr};
+    torch::nn::Embedding emb{nullptr};
+    torch::nn::LayerNorm ln{nullptr};
+    std::vector<torch::nn::Embedding> tables;  // AdaptiveEmbedding clusters
+    std::vector<torch::Tensor> projs;          // AdaptiveEmbedding projections (undefined: none)
+    torch::Tensor param;                       // PositionalEmbedding table, ClsToken token
   };
   std::vector<Typed> typed_;
 };
