@@ -6,6 +6,7 @@ namespace zcnas::proxies {
 
 // NAS-Bench-Suite-Zero set (NASLib definitions; see docs/proxies.md).
 ProxyPtr make_params(const nlohmann::json&);
+ProxyPtr make_params_nonembedding(const nlohmann::json&);  // params_nonembedding.cpp (LiteTransformerSearch)
 ProxyPtr make_flops(const nlohmann::json&);
 ProxyPtr make_synflow(const nlohmann::json&);
 ProxyPtr make_snip(const nlohmann::json&);
@@ -25,6 +26,7 @@ ProxyPtr make_zen(const nlohmann::json& settings);
 std::vector<BuiltinProxy> builtin_proxies() {
   return {
       {"params", make_params},
+      {"params_nonembedding", make_params_nonembedding},
       {"flops", make_flops},
       {"synflow", make_synflow},
       {"snip", make_snip},
