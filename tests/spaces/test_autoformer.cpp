@@ -6,6 +6,7 @@
 #include <set>
 
 #include "spaces/spaces_test_util.hpp"
+#include "spaces/transformer_test_util.hpp"
 #include "zcnas/common/csv.hpp"
 #include "zcnas/common/error.hpp"
 #include "zcnas/spaces/autoformer.hpp"
@@ -94,19 +95,7 @@ TEST_CASE("autoformer spaces: sample / mutate / neighbours stay in the space and
   for (const char* name : {"autoformer", "autoformer_small", "autoformer_base"}) {
     INFO(name);
     const Space& s = get_space(name);
-    Rng a(5), b(5);
-    std::set<std::string> seen;
-    for (int i = 0; i < 100; ++i) {
-      const auto x = s.sample(a);
-      REQUIRE(x == s.sample(b));
-      REQUIRE(s.canonical(x) == x);
-      seen.insert(x);
-      const auto m = s.mutate(x, a);
-      REQUIRE(s.canonical(m) == m);
-      REQUIRE(m != x);
-      for (const auto& n : s.neighbours(x)) REQUIRE(s.canonical(n) == n);
-    }
-    CHECK(seen.size() == 100);
+    CHECK(zcnas::spaces::testing::check_edit_moves(s, 5, 100) == 100);
     Rng c(9);
     const auto g = s.compile(s.sample(c), "imagenet");  // every space compiles its ImageNet head
     CHECK(g.output_shape() == Shape{1000});

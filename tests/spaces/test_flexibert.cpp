@@ -7,6 +7,7 @@
 #include <set>
 
 #include "spaces/spaces_test_util.hpp"
+#include "spaces/transformer_test_util.hpp"
 #include "zcnas/common/csv.hpp"
 #include "zcnas/common/error.hpp"
 #include "zcnas/spaces/counting.hpp"
@@ -116,18 +117,7 @@ TEST_CASE("flexibert rejects malformed archs with a message naming the problem",
 
 TEST_CASE("flexibert sample / mutate / neighbours stay in the space and are seeded", "[spaces][flexibert]") {
   const Space& s = get_space("flexibert");
-  Rng a(11), b(11);
-  std::set<std::string> seen;
-  for (int i = 0; i < 200; ++i) {
-    const auto x = s.sample(a);
-    REQUIRE(x == s.sample(b));
-    REQUIRE(s.canonical(x) == x);
-    seen.insert(x);
-    const auto m = s.mutate(x, a);
-    REQUIRE(s.canonical(m) == m);
-    REQUIRE(m != x);
-  }
-  CHECK(seen.size() > 190);
+  CHECK(zcnas::spaces::testing::check_edit_moves(s, 11, 200) > 190);
   const auto n = s.neighbours(s.canonical("3"));
   CHECK(std::set<std::string>(n.begin(), n.end()).size() == n.size());
   CHECK(n.size() == 2 + 2 * (5 + 3));  // hidden, depth; per layer 5 other ops, heads, FFN width, FFN depth

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "spaces/spaces_test_util.hpp"
+#include "spaces/transformer_test_util.hpp"
 #include "zcnas/common/csv.hpp"
 #include "zcnas/common/error.hpp"
 #include "zcnas/spaces/counting.hpp"
@@ -122,18 +123,7 @@ TEST_CASE("gpt rejects malformed archs with a message naming the problem", "[spa
 
 TEST_CASE("gpt sample / mutate / neighbours stay in the space and are seeded", "[spaces][gpt]") {
   const Space& s = get_space("gpt");
-  Rng a(7), b(7);
-  std::set<std::string> seen;
-  for (int i = 0; i < 200; ++i) {
-    const auto x = s.sample(a);
-    REQUIRE(x == s.sample(b));
-    REQUIRE(s.canonical(x) == x);
-    seen.insert(x);
-    const auto m = s.mutate(x, a);
-    REQUIRE(s.canonical(m) == m);
-    REQUIRE(m != x);
-  }
-  CHECK(seen.size() == 200);
+  CHECK(zcnas::spaces::testing::check_edit_moves(s, 7, 200) == 200);
   // Neighbours: distinct, valid, each one move away. A 2-layer arch cannot shrink; a 16-layer one cannot grow.
   const auto two = gpt::to_json({128, 256, 2, {512, 2048}, {2, 8}});
   const auto n = s.neighbours(two);
