@@ -104,7 +104,7 @@ TEST_CASE("gpt rejects malformed archs with a message naming the problem", "[spa
       s, {{"", "neither a JSON arch nor an id"},
           {"config_999_j9", "neither a JSON arch nor an id"},
           {"{", "not valid JSON"},
-          {"[1,2]", "not a JSON arch"},
+          {"[1,2]", "neither a JSON arch nor an id"},
           {R"({"d_model":128,"d_embed":256,"div_val":4,"d_inner":[600,700]})", "lacks the field \"n_head\""},
           {R"({"d_model":100,"d_embed":256,"div_val":4,)" + ok_tail, "d_model is 100, not a value of the space"},
           {R"({"d_model":128,"d_embed":256,"div_val":3,)" + ok_tail, "div_val is 3"},
