@@ -8,7 +8,7 @@
 # Arguments: DB, OUTPUT DIR, the device the features were computed on (part of their
 # provenance; default cpu). Env: ZCNAS (binary, default build/release/tools/zcnas),
 # SEEDS (default "0 1 2 3 4"), SETTINGS (extra predictor settings JSON, default {}),
-# THREADS (oneTBB workers, default 0 = all cores), PARALLEL=1 runs the seeds at the same time
+# THREADS (oneTBB workers, default 0 = all cores), TABLE_ONLY=1 (only rebuild the table), PARALLEL=1 runs the seeds at the same time
 # (seed s on GPU s mod NGPU when SETTINGS trains on cuda; each seed writes its own runs file).
 # Writes OUTPUT/runs.jsonl (one eval JSON per line, with its training settings) and
 # OUTPUT/table.md (mean +- std of Kendall tau over the seeds, beside the reference
@@ -59,6 +59,8 @@ seed_runs() {
 }
 
 pids=()
+# TABLE_ONLY=1: no training; rebuild the table from the runs_s*.jsonl already in OUTPUT.
+[ "${TABLE_ONLY:-0}" = 1 ] && SEEDS=""
 for seed in $SEEDS; do
   if [ "$PARALLEL" = 1 ]; then
     GPU=$((seed % NGPU)) seed_runs "$seed" > "$OUT/seed_$seed.log" 2>&1 &
@@ -72,6 +74,7 @@ cat "$OUT"/runs_s*.jsonl > "$RUNS"
 
 # Best single zero-cost proxy per data set (stored NAS-Bench-Suite-Zero scores).
 for ds in cifar10 cifar100 ImageNet16-120; do
+  [ "${TABLE_ONLY:-0}" = 1 ] && [ -s "$OUT/correlate_$ds.json" ] && continue
   "$Z" correlate --space nb201 --dataset "$ds" --proxy all --db "$DB" --json > "$OUT/correlate_$ds.json" || true
 done
 
@@ -86,7 +89,7 @@ def best_proxy(ds):
         j = json.load(open(os.path.join(out, f"correlate_{ds}.json")))
     except Exception:
         return None
-    rows = j.get("proxies", j.get("rows", j if isinstance(j, list) else []))
+    rows = j if isinstance(j, list) else [j]  # `zcnas correlate --json`: a list, one object per proxy
     best = None
     for r in rows:
         k = r.get("kendall")

@@ -11,7 +11,8 @@
 #   STAGE=study     scripts/parzc_study.sh with the predictor trained on the GPU, the five
 #                   seeds in parallel (PARALLEL=1); results in $OUT/study.
 #
-# Carry gpu-debs (scripts/gpu/fetch-debs.sh) and gpu-data (a copy of ../shared/benchdata).
+# Carry gpu-debs (scripts/gpu/fetch-debs.sh), gpu-data (a copy of ../shared/benchdata) and
+# the SNAPSHOT folder if used (e.g. .snap: git archive HEAD | tar -x -C .snap, ignored in .git/info/exclude).
 # The archs of a time-limited features stage are a uniform sample (seeded shuffle).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,6 +21,7 @@ LOGS=/tmp/zcnas-logs  # many small files: they come back as one archive ($OUT al
 mkdir -p "$OUT" /tmp/shared "$LOGS"
 ROOT=$PWD
 ln -sfn "$ROOT/gpu-data" /tmp/shared/benchdata
+export ZCNAS_BENCHDATA=/tmp/shared/benchdata
 SRC=/tmp/zcnas-src
 Z=$SRC/build/gpu/tools/zcnas
 DB=/tmp/parzc.db
@@ -29,7 +31,9 @@ start=$(date +%s)
 
 if [ ! -x "$Z" ]; then
   rm -rf "$SRC" && mkdir -p "$SRC"
-  git archive "${COMMIT:-HEAD}" | tar -x -C "$SRC"
+  # SNAPSHOT: a carried folder holding `git archive` of the commit to build (the device's
+  # copy of .git may lack recent commits); else COMMIT from the local .git.
+  if [ -n "${SNAPSHOT:-}" ]; then cp -r "$SNAPSHOT/." "$SRC/"; else git archive "${COMMIT:-HEAD}" | tar -x -C "$SRC"; fi
   ln -sfn "$ROOT/gpu-debs" "$SRC/gpu-debs"
   (cd "$SRC" && bash scripts/gpu/build.sh) > "$LOGS/build.log" 2>&1 || { tail -60 "$LOGS/build.log"; exit 1; }
   echo "build seconds: $(( $(date +%s) - start ))"
@@ -67,9 +71,10 @@ PY
 fi
 
 if [ "${STAGE:-features}" = study ]; then
-  (cd "$SRC" && ZCNAS="$Z" SETTINGS='{"device":"cuda"}' THREADS=${THREADS:-4} PARALLEL=1 SEEDS="${SEEDS:-0 1 2 3 4}" \
+  (cd "$SRC" && timeout -s TERM "${STUDY_SECS:-420}" env ZCNAS="$Z" SETTINGS='{"device":"cuda"}' THREADS=${THREADS:-4} PARALLEL=1 SEEDS="${SEEDS:-0 1 2 3 4}" \
     bash "$ROOT/scripts/parzc_study.sh" "$DB" "$LOGS/study" cuda) > "$LOGS/study.log" 2>&1
   echo "study exit $?"; tail -30 "$LOGS/study.log"
+  cat "$LOGS"/study/runs_s*.jsonl > "$OUT/runs_partial.jsonl" 2>/dev/null
   rm -rf "$LOGS/study/models"
   cp "$LOGS/study/table.md" "$LOGS/study/runs.jsonl" "$OUT/" 2>/dev/null
 fi
