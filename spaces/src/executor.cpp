@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "transformer_tables.hpp"
 #include "zcnas/common/error.hpp"
 
 namespace zcnas::spaces {
@@ -16,33 +17,11 @@ struct Container : torch::nn::Module {
   using torch::nn::Module::register_parameter;
 };
 
-// Constant matrices of FlexiBERT's linear transforms, built in double and rounded once.
-// DFT: cos and sin of 2 pi j k / n (fft2's real part is C X C - S X S); DCT: torch-dct's dct
-// with norm=None, M[k, j] = 2 cos(pi k (2j + 1) / 2n).
 torch::Tensor transform_matrix(std::int64_t n, int which, const torch::TensorOptions& o) {
-  auto m = torch::empty({n, n}, torch::kFloat64);
-  auto acc = m.accessor<double, 2>();
-  const double pi = std::acos(-1.0);
-  for (std::int64_t k = 0; k < n; ++k)
-    for (std::int64_t j = 0; j < n; ++j) {
-      const double nn = static_cast<double>(n), kk = static_cast<double>(k), jj = static_cast<double>(j);
-      if (which == 0) acc[k][j] = std::cos(2.0 * pi * static_cast<double>((k * j) % n) / nn);
-      else if (which == 1) acc[k][j] = std::sin(2.0 * pi * static_cast<double>((k * j) % n) / nn);
-      else acc[k][j] = 2.0 * std::cos(pi * kk * (2.0 * jj + 1.0) / (2.0 * nn));
-    }
-  return m.to(o);
+  return detail::transform_matrix(n, which).to(o);
 }
-
-// Sinusoidal positions (Vaswani et al. 2017): PE[t, 2i] = sin(t / 10000^(2i/D)), PE[t, 2i+1] = cos(..).
 torch::Tensor sinusoid_table(std::int64_t t, std::int64_t d, const torch::TensorOptions& o) {
-  auto pe = torch::empty({t, d}, torch::kFloat64);
-  auto acc = pe.accessor<double, 2>();
-  for (std::int64_t p = 0; p < t; ++p)
-    for (std::int64_t i = 0; i < d; ++i) {
-      const double freq = std::pow(10000.0, -static_cast<double>(i - i % 2) / static_cast<double>(d));
-      acc[p][i] = i % 2 ? std::cos(static_cast<double>(p) * freq) : std::sin(static_cast<double>(p) * freq);
-    }
-  return pe.to(o);
+  return detail::sinusoid_table(t, d).to(o);
 }
 
 std::vector<std::string> split_dots(const std::string& s) {

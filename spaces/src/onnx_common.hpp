@@ -14,6 +14,14 @@ inline constexpr const char* kBatchDim = "N";
 inline constexpr const char* kNonAffineMarker = "zcnas:batchnorm affine=0";
 // Doc-string marker of a GlobalAvgPool written from a GlobalPoolAttr, + "0"/"1" for `functional`.
 inline constexpr const char* kGlobalPoolMarker = "zcnas:global_avgpool attr functional=";
+// Transformer ops (issue 10). Composite IR ops are written as several ONNX nodes: the inner ones
+// carry kPartMarker + the IR node's name, the last one (whose output is the IR node's name)
+// kOpMarker + "<op> in=<input tensors> params=<parameter tensors> key=value ...", which the reader
+// turns back into the IR op (markers are trusted: the nodes between are not re-derived).
+inline constexpr const char* kPartMarker = "zcnas:part ";
+inline constexpr const char* kOpMarker = "zcnas:op ";
+// Doc-string marker of a LayerNormalization without learnable scale/shift (constant 1/0 inputs).
+inline constexpr const char* kNonAffineLayerNormMarker = "zcnas:layernorm affine=0";
 // Name of the shared scalar 0 the writer multiplies by for Zero.
 inline constexpr const char* kZeroConst = "zcnas.zero";
 

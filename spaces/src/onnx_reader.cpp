@@ -18,6 +18,7 @@
 #include <functional>
 #include <limits>
 #include <set>
+#include <sstream>
 #include <onnx/checker.h>
 
 #include "onnx_common.hpp"
@@ -243,6 +244,45 @@ class Reader {
     return n.doc_string().back() == '1';
   }
 
+  // "zcnas:op <op> key=value ..." -> {"" : op, key : value}; empty when n is not marked.
+  static std::map<std::string, std::string> marker_fields(const onnx::NodeProto& n) {
+    std::map<std::string, std::string> f;
+    const std::string& d = n.doc_string();
+    if (d.rfind(kOpMarker, 0) != 0) return f;
+    std::istringstream in(d.substr(std::string(kOpMarker).size()));
+    std::string word;
+    bool first = true;
+    while (in >> word) {
+      if (first) {
+        f[""] = word;
+        first = false;
+        continue;
+      }
+      const auto eq = word.find('=');
+      if (eq != std::string::npos) f[word.substr(0, eq)] = word.substr(eq + 1);
+    }
+    return f;
+  }
+  static std::vector<std::string> split_commas(const std::string& s) {
+    std::vector<std::string> v;
+    std::string cur;
+    for (char c : s) {
+      if (c == ',') {
+        v.push_back(cur);
+        cur.clear();
+      } else {
+        cur.push_back(c);
+      }
+    }
+    if (!cur.empty()) v.push_back(cur);
+    return v;
+  }
+  static std::vector<std::string> marker_list(const onnx::NodeProto& n, const std::string& key) {
+    auto f = marker_fields(n);
+    auto it = f.find(key);
+    return it == f.end() ? std::vector<std::string>{} : split_commas(it->second);
+  }
+
   template <class F>
   NodeId add(const onnx::NodeProto& n, F&& build) {
     try {
@@ -275,6 +315,11 @@ class Reader {
   void identity(int idx, const onnx::NodeProto& n);
   void resize(int idx, const onnx::NodeProto& n);
   void constant_node(int idx, const onnx::NodeProto& n);
+  void gather(int idx, const onnx::NodeProto& n);
+  void layer_norm(int idx, const onnx::NodeProto& n);
+  void div_gelu(int idx, const onnx::NodeProto& n);
+  void reduce_mean(int idx, const onnx::NodeProto& n);
+  void marked_op(int idx, const onnx::NodeProto& n);  // the last node of a zcnas composite op (kOpMarker)
 
   std::int64_t norm_axis(const onnx::NodeProto& n, std::int64_t axis, std::size_t per_sample_rank) const {
     const auto rank = static_cast<std::int64_t>(per_sample_rank) + 1;
@@ -718,9 +763,10 @@ void Reader::concat(int idx, const onnx::NodeProto& n) {
   std::vector<NodeId> xs;
   for (int k = 0; k < n.input_size(); ++k) xs.push_back(value(n, k));
   if (xs.empty()) fail(n, "Concat without inputs");
-  if (norm_axis(n, attr_i(n, "axis", 1), shape_of(xs[0]).size()) != 1) fail(n, "Concat is supported on the channel axis (1) only");
+  const auto axis = norm_axis(n, attr_i(n, "axis", 1), shape_of(xs[0]).size());
+  if (axis == 0) fail(n, "Concat on the batch axis is not supported");
   const std::string name = ir_name(n, idx);
-  bind(n, add(n, [&] { return out_.graph.concat(xs, name); }));
+  bind(n, add(n, [&] { return axis == 1 ? out_.graph.concat(xs, name) : out_.graph.concat(xs, ConcatAttr{axis - 1}, name); }));
 }
 
 void Reader::slice(int idx, const onnx::NodeProto& n) {
@@ -914,6 +960,186 @@ void Reader::constant_node(int, const onnx::NodeProto& n) {
   consts_[n.output(0)] = std::move(c);
 }
 
+// ---- transformer ops (issue 10) ------------------------------------------------------------
+void Reader::gather(int idx, const onnx::NodeProto& n) {
+  if (n.input_size() != 2) fail(n, "Gather takes 2 inputs");
+  const auto axis = attr_i(n, "axis", 0);
+  if (const Const* table = constant(n.input(0))) {  // Gather(table, ids): an embedding lookup
+    const NodeId ids = value(n, 1);
+    if (axis != 0 || table->is_int || table->dims.size() != 2)
+      fail(n, "Gather from a constant is supported as an embedding lookup only (2-D float table, axis 0)");
+    EmbeddingAttr a{table->dims[0], table->dims[1]};
+    const std::string name = ir_name(n, idx);
+    const NodeId id = add(n, [&] { return out_.graph.embedding(ids, a, name); });
+    store_param(n, name + ".weight", *table, {a.num_embeddings, a.dim});
+    bind(n, id);
+    return;
+  }
+  const NodeId x = value(n, 0);  // Gather(x, scalar index, axis 1) on {T, D}: one token
+  const Const& index = need_const(n, 1, "indices");
+  if (!index.is_int || !index.dims.empty() || norm_axis(n, axis, shape_of(x).size()) != 1 || shape_of(x).size() != 2)
+    fail(n, "Gather of a computed tensor is supported as a scalar token index on axis 1 of [N, T, D] only");
+  auto i = index.i.at(0);
+  if (i < 0) i += shape_of(x)[0];
+  const std::string name = ir_name(n, idx);
+  bind(n, add(n, [&] { return out_.graph.select_token(x, SelectTokenAttr{i}, name); }));
+}
+
+void Reader::layer_norm(int idx, const onnx::NodeProto& n) {
+  const NodeId x = value(n, 0);
+  const Shape& s = shape_of(x);
+  if (norm_axis(n, attr_i(n, "axis", -1), s.size()) != static_cast<std::int64_t>(s.size()))
+    fail(n, "LayerNormalization over several axes is not supported", "normalize over the last axis");
+  if (attr_i(n, "stash_type", 1) != 1) fail(n, "LayerNormalization with stash_type != 1 is not supported");
+  for (int k = 1; k < n.output_size(); ++k)
+    if (!n.output(k).empty() && consumers_.count(n.output(k))) fail(n, "LayerNormalization's mean / inv-std outputs are not supported");
+  LayerNormAttr a;
+  a.eps = round7(attr_f(n, "epsilon", 1e-5f));
+  a.affine = n.doc_string() != kNonAffineLayerNormMarker;
+  const auto d = s.back();
+  const Const& scale = need_param(n, 1, "Scale");
+  const bool has_bias = n.input_size() > 2 && !n.input(2).empty();
+  if (a.affine && !has_bias) fail(n, "LayerNormalization without bias is not supported");
+  const std::string name = ir_name(n, idx);
+  const NodeId id = add(n, [&] { return out_.graph.layer_norm(x, a, name); });
+  if (a.affine) {
+    store_param(n, name + ".weight", scale, {d});
+    store_param(n, name + ".bias", need_param(n, 2, "B"), {d});
+  }
+  bind(n, id);
+}
+
+// GELU as torch.onnx exports F.gelu and the writer writes it: Div(x, sqrt 2), Erf, Add 1, Mul x, Mul 0.5.
+void Reader::div_gelu(int, const onnx::NodeProto& n) {
+  auto scalar = [&](const std::string& t, double want) {
+    const Const* c = constant(t);
+    return c && c->has_data && !c->is_int && c->numel() == 1 && std::abs(c->f[0] - want) <= 1e-6 * std::abs(want);
+  };
+  auto other = [](const onnx::NodeProto& m, const std::string& t) { return m.input(0) == t ? m.input(1) : m.input(0); };
+  const NodeId x = value(n, 0);
+  const std::string xs = n.input(0);
+  std::vector<int> chain;
+  bool ok = n.input_size() == 2 && scalar(n.input(1), std::sqrt(2.0));
+  std::string cur = n.output(0);
+  const char* ops[] = {"Erf", "Add", "Mul", "Mul"};
+  for (int step = 0; ok && step < 4; ++step) {
+    const int next = sole_consumer(cur);
+    if (next < 0 || g_.node(next).op_type() != ops[step]) {
+      ok = false;
+      break;
+    }
+    const auto& m = g_.node(next);
+    if (step == 1) ok = m.input_size() == 2 && scalar(other(m, cur), 1.0);
+    if (step == 2) ok = m.input_size() == 2 && other(m, cur) == xs;
+    if (step == 3) ok = m.input_size() == 2 && scalar(other(m, cur), 0.5);
+    chain.push_back(next);
+    cur = m.output(0);
+  }
+  if (!ok) fail(n, "Div is supported only as the first node of GELU's Div(x, sqrt 2) -> Erf -> Add 1 -> Mul x -> Mul 0.5");
+  for (int c : chain) skip_[c] = true;
+  const auto& last = g_.node(chain.back());
+  const std::string name = ir_name(last, chain.back());
+  bind(last, add(n, [&] { return out_.graph.gelu(x, name); }));
+}
+
+void Reader::reduce_mean(int idx, const onnx::NodeProto& n) {
+  const NodeId x = value(n, 0);
+  const auto axes = attr_is(n, "axes", {});
+  if (shape_of(x).size() != 2 || axes.size() != 1 || norm_axis(n, axes[0], 2) != 1 || attr_i(n, "keepdims", 1) != 0)
+    fail(n, "ReduceMean is supported as the mean over tokens (axes [1], keepdims 0 on [N, T, D]) only");
+  const std::string name = ir_name(n, idx);
+  bind(n, add(n, [&] { return out_.graph.mean_tokens(x, name); }));
+}
+
+void Reader::marked_op(int idx, const onnx::NodeProto& n) {
+  auto f = marker_fields(n);
+  const std::string op = f[""];
+  auto get_i = [&](const std::string& key) -> std::int64_t {
+    auto it = f.find(key);
+    if (it == f.end()) fail(n, "zcnas " + op + " marker lacks '" + key + "'");
+    const std::string& v = it->second;
+    if (v.empty() || v.size() > 18 || v.find_first_not_of("-0123456789") != std::string::npos)
+      fail(n, "zcnas " + op + " marker: '" + key + "=" + v + "' is not an integer");
+    return std::stoll(v);
+  };
+  auto get_d = [&](const std::string& key) -> double {
+    auto it = f.find(key);
+    if (it == f.end()) fail(n, "zcnas " + op + " marker lacks '" + key + "'");
+    char* end = nullptr;
+    const double v = std::strtod(it->second.c_str(), &end);
+    if (it->second.empty() || *end != '\0' || !std::isfinite(v)) fail(n, "zcnas " + op + " marker: '" + key + "' is not a number");
+    return v;
+  };
+  std::vector<NodeId> ins;
+  for (const auto& t : split_commas(f["in"])) {
+    auto it = values_.find(t);
+    if (it == values_.end()) fail(n, "zcnas " + op + " marker names input '" + t + "', which no earlier node computes");
+    ins.push_back(it->second);
+  }
+  auto arity = [&](std::size_t k) {
+    if (ins.size() != k) fail(n, "zcnas " + op + " marker lists " + std::to_string(ins.size()) + " inputs, expected " + std::to_string(k));
+  };
+  const std::string name = ir_name(n, idx);
+  NodeId id = -1;
+  if (op == "attention") {
+    arity(3);
+    AttentionAttr a{get_i("heads"), get_i("causal") != 0, get_d("scale")};
+    id = add(n, [&] { return out_.graph.attention(ins[0], ins[1], ins[2], a, name); });
+  } else if (op == "linear_transform") {
+    arity(1);
+    const std::string k = f["kind"];
+    if (k != "dft" && k != "dct") fail(n, "zcnas linear_transform marker: kind '" + k + "' is neither dft nor dct");
+    LinearTransformAttr a{k == "dft" ? TransformKind::DFT : TransformKind::DCT, get_i("heads")};
+    id = add(n, [&] { return out_.graph.linear_transform(ins[0], a, name); });
+  } else if (op == "dynamic_conv") {
+    arity(2);
+    DynamicConvAttr a{get_i("heads"), get_i("k")};
+    id = add(n, [&] { return out_.graph.dynamic_conv(ins[0], ins[1], a, name); });
+  } else if (op == "gelu") {
+    arity(1);
+    id = add(n, [&] { return out_.graph.gelu(ins[0], name, GeluAttr{get_i("tanh") != 0}); });
+  } else if (op == "conv1d") {
+    arity(1);
+    Conv1dAttr a{get_i("out"), get_i("k"), get_i("p"), get_i("g"), get_i("bias") != 0};
+    id = add(n, [&] { return out_.graph.conv1d(ins[0], a, name); });
+  } else if (op == "patch_embed") {
+    arity(1);
+    PatchEmbedAttr a{get_i("patch"), get_i("dim"), get_i("bias") != 0};
+    id = add(n, [&] { return out_.graph.patch_embed(ins[0], a, name); });
+  } else if (op == "cls_token") {
+    arity(1);
+    id = add(n, [&] { return out_.graph.cls_token(ins[0], name); });
+  } else if (op == "positional_embedding") {
+    arity(1);
+    const std::string k = f["kind"];
+    if (k != "learned" && k != "row0" && k != "sinusoidal") fail(n, "zcnas positional_embedding marker: unknown kind '" + k + "'");
+    PositionalEmbeddingAttr a{get_i("rows"), k == "learned" ? PositionalKind::Learned : k == "row0" ? PositionalKind::Row0
+                                                                                                    : PositionalKind::Sinusoidal};
+    id = add(n, [&] { return out_.graph.positional_embedding(ins[0], a, name); });
+  } else if (op == "adaptive_embedding") {
+    arity(1);
+    AdaptiveEmbeddingAttr a{get_i("n_token"), get_i("d_embed"), get_i("d_proj"), {}, get_i("div_val")};
+    for (const auto& c : split_commas(f["cutoffs"])) {
+      if (c.empty() || c.size() > 18 || c.find_first_not_of("0123456789") != std::string::npos)
+        fail(n, "zcnas adaptive_embedding marker: cutoff '" + c + "' is not a positive integer");
+      a.cutoffs.push_back(std::stoll(c));
+    }
+    id = add(n, [&] { return out_.graph.adaptive_embedding(ins[0], a, name); });
+  } else {
+    fail(n, "unknown zcnas composite op '" + op + "'", "written by a newer zcnas?");
+  }
+  // Parameters by name: "<owner>.<suffix>" in the file -> "<IR name>.<suffix>".
+  const std::string prefix = n.name() + ".";
+  for (const auto& p : split_commas(f["params"])) {
+    if (p.rfind(prefix, 0) != 0) fail(n, "zcnas " + op + " marker: parameter '" + p + "' does not belong to node '" + n.name() + "'");
+    const Const* c = constant(p);
+    if (!c) fail(n, "zcnas " + op + " marker: parameter '" + p + "' is neither an initializer nor a declared input");
+    if (c->is_int) fail(n, "parameter '" + p + "' is not float");
+    store_param(n, name + "." + p.substr(prefix.size()), *c, c->dims);
+  }
+  bind(n, id);
+}
+
 const std::map<std::string, Reader::Handler>& Reader::handlers() {
   static const std::map<std::string, Handler> table{
       {"Conv", &Reader::conv},
@@ -944,6 +1170,10 @@ const std::map<std::string, Reader::Handler>& Reader::handlers() {
       {"Identity", &Reader::identity},
       {"Resize", &Reader::resize},
       {"Constant", &Reader::constant_node},
+      {"Gather", &Reader::gather},
+      {"LayerNormalization", &Reader::layer_norm},
+      {"Div", &Reader::div_gelu},
+      {"ReduceMean", &Reader::reduce_mean},
   };
   return table;
 }
@@ -976,12 +1206,19 @@ OnnxImport Reader::run() {
 
   // The data input: the graph input that is neither an initializer nor a parameter slot.
   static const std::map<std::string, std::vector<int>> kParamSlots{
-      {"Conv", {1, 2}}, {"ConvTranspose", {1, 2}}, {"BatchNormalization", {1, 2, 3, 4}}, {"Gemm", {1, 2}}, {"MatMul", {1}}};
+      {"Conv", {1, 2}}, {"ConvTranspose", {1, 2}}, {"BatchNormalization", {1, 2, 3, 4}}, {"Gemm", {1, 2}}, {"MatMul", {1}},
+      {"Gather", {0}}, {"LayerNormalization", {1, 2}}};
   std::set<std::string> param_names;
-  for (const auto& n : g_.node())
-    if (auto it = kParamSlots.find(n.op_type()); it != kParamSlots.end())
+  std::set<std::string> matmul_outputs;
+  for (const auto& n : g_.node()) {
+    const bool token_gather = n.op_type() == "Gather" && n.input_size() > 1 && inits_.count(n.input(1));  // SelectToken
+    if (auto it = kParamSlots.find(n.op_type()); it != kParamSlots.end() && !token_gather)
       for (int k : it->second)
         if (k < n.input_size()) param_names.insert(n.input(k));
+    if (n.op_type() == "MatMul" && n.output_size() > 0) matmul_outputs.insert(n.output(0));
+    if (n.op_type() == "Add" && n.input_size() == 2 && matmul_outputs.count(n.input(0))) param_names.insert(n.input(1));  // bias
+    for (const auto& p : marker_list(n, "params")) param_names.insert(p);
+  }
   const onnx::ValueInfoProto* data_in = nullptr;
   for (const auto& v : g_.input()) {
     if (inits_.count(v.name())) continue;
@@ -994,8 +1231,9 @@ OnnxImport Reader::run() {
   }
   if (!data_in) fail_file("has no data input");
   const auto& tt = data_in->type().tensor_type();
-  if (!data_in->type().has_tensor_type() || tt.elem_type() != onnx::TensorProto::FLOAT)
-    fail_file("input '" + data_in->name() + "' is not a float tensor");
+  const bool tokens = data_in->type().has_tensor_type() && tt.elem_type() == onnx::TensorProto::INT64;
+  if (!data_in->type().has_tensor_type() || (tt.elem_type() != onnx::TensorProto::FLOAT && !tokens))
+    fail_file("input '" + data_in->name() + "' is neither a float tensor nor int64 token ids");
   Shape declared;
   bool dynamic = !tt.has_shape() || tt.shape().dim_size() < 2;
   std::string shown = "[";
@@ -1025,7 +1263,12 @@ OnnxImport Reader::run() {
                 " differs");
   }
   try {
-    values_[data_in->name()] = out_.graph.input(in_shape, "input");
+    if (tokens) {
+      if (in_shape.size() != 1) fail_file("int64 input '" + data_in->name() + "' must be token ids [N, T], got per-sample " + shape_str(in_shape));
+      values_[data_in->name()] = out_.graph.token_input(in_shape[0], "input");
+    } else {
+      values_[data_in->name()] = out_.graph.input(in_shape, "input");
+    }
   } catch (const Error& e) {
     fail_file(e.problem(), e.hint());
   }
@@ -1038,6 +1281,11 @@ OnnxImport Reader::run() {
     const auto& n = g_.node(i);
     if (!n.domain().empty() && n.domain() != "ai.onnx")
       fail(n, "op " + n.op_type() + " of domain '" + n.domain() + "' is not supported");
+    if (n.doc_string().rfind(kPartMarker, 0) == 0) continue;  // inside a zcnas composite op: read at its last node
+    if (n.doc_string().rfind(kOpMarker, 0) == 0) {
+      marked_op(i, n);
+      continue;
+    }
     auto it = table.find(n.op_type());
     if (it == table.end())
       fail(n, "unsupported ONNX op '" + n.op_type() + "'", "supported ops: see zcnas::spaces::onnx_supported_ops() / docs/onnx.md");
@@ -1104,7 +1352,10 @@ std::vector<std::string> onnx_supported_ops() {
                                             "ConvTranspose", "Dropout", "Flatten", "Gemm", "GlobalAveragePool", "HardSigmoid",
                                             "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu",
                                             "Reshape", "Resize", "Sigmoid", "Slice", "Softmax", "Sum", "Tanh",
-                                            "Expand (after Mul by 0)"};
+                                            "Expand (after Mul by 0)", "Gather", "LayerNormalization",
+                                            "Div (GELU: Div-Erf-Add-Mul-Mul)", "ReduceMean (over tokens)",
+                                            "zcnas composite ops (attention, linear_transform, dynamic_conv, conv1d, "
+                                            "patch_embed, cls_token, positional_embedding, adaptive_embedding, gelu tanh)"};
   return ops;
 }
 

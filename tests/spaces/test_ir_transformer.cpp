@@ -9,16 +9,13 @@
 #include "zcnas/common/error.hpp"
 #include "zcnas/spaces/counting.hpp"
 #include "zcnas/spaces/executor.hpp"
+#include "spaces_test_util.hpp"
 
 using namespace zcnas::spaces;
 
 namespace {
 
-std::int64_t numel_of(TorchNet& net) {
-  std::int64_t n = 0;
-  for (const auto& p : net->parameters()) n += p.numel();
-  return n;
-}
+std::int64_t numel_of(TorchNet& net) { return zcnas::spaces::testing::module_numel(net); }
 
 torch::Tensor param(TorchNet& net, const std::string& name) {
   auto* p = net->named_parameters(true).find(name);
