@@ -9,7 +9,7 @@ PACKAGES=(
   libyaml-cpp-dev libspdlog-dev libxxhash-dev libeigen3-dev libopenblas0-pthread
   libbenchmark-dev ccache cmake ninja-build g++ gnuplot-nox python3-torch
   python3-torchvision  # tools/reference/export_torchvision.py: ONNX reference models for tests/spaces
-  fortunes sentencepiece libsentencepiece-dev  # real English text + its tokenizer (scripts/make-text-corpus.sh)
+  fortunes sentencepiece  # real English text + its tokenizer (scripts/make-text-corpus.sh)
 )
 
 missing=()

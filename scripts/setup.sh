@@ -9,7 +9,7 @@ scripts/build.sh
 ZCNAS=build/release/tools/zcnas
 "$ZCNAS" bench import
 # Real text for the transformer proxies: the fortunes corpus and its SentencePiece tokenizer
-# (~4 s; into ~/.local/share/zcnas/text, where zcnas looks for it; docs/proxies.md).
+# (~7 s; into ~/.local/share/zcnas/text, where zcnas looks for it; docs/proxies.md).
 scripts/make-text-corpus.sh
 # The main job: a zero-cost search on NAS-Bench-201 / CIFAR-10 (configs/): rank 300
 # seeded cells with synflow computed by zcnas, query the benchmark for the best 10.

@@ -2,6 +2,7 @@
 
 #include "zcnas/common/error.hpp"
 #include "zcnas/common/text_hash.hpp"
+#include "zcnas/proxies/tokens.hpp"
 
 namespace zcnas::proxies {
 namespace {
@@ -81,6 +82,12 @@ Normalisation normalisation_for(const std::string& dataset) {
 }
 
 Batch make_batch(const ImageSet& pool, const spaces::NetGraph& graph, const BatchOptions& opt) {
+  if (graph.has_token_input()) {  // transformer language networks: real text (tokens.hpp), not images
+    TokenBatchOptions t;
+    t.batch_size = opt.batch_size;
+    t.seed = opt.seed;
+    return make_token_batch(*TokenCorpus::shared(), graph, t);
+  }
   const auto& in = graph.input_shape();
   const bool jigsaw = is_jigsaw_input(in);
   if (in.size() != 3 || (in[0] != 3 && !jigsaw))
@@ -146,6 +153,9 @@ torch::Tensor batch_loss(const torch::Tensor& output, const Batch& batch) {
     if (output.dim() == 2 && y.dim() == 1 && y.size(0) == output.size(0)) return torch::nn::functional::cross_entropy(output, y);
     if (output.dim() == 4 && y.dim() == 3 && y.size(1) == output.size(2) && y.size(2) == output.size(3))
       return torch::nn::functional::cross_entropy(output, y);
+    // language-model logits [N, T, V] against next-token ids [N, T] (token batches)
+    if (output.dim() == 3 && y.dim() == 2 && y.size(0) == output.size(0) && y.size(1) == output.size(1))
+      return torch::nn::functional::cross_entropy(output.reshape({-1, output.size(2)}), y.reshape({-1}));
   } else if (y.sizes() == output.sizes()) {
     return torch::l1_loss(output, y.to(output.scalar_type()));
   }

@@ -22,6 +22,13 @@ ProxyPtr make_epe_nas(const nlohmann::json&);
 ProxyPtr make_dextr(const nlohmann::json& settings);
 ProxyPtr make_meco(const nlohmann::json& settings);
 ProxyPtr make_zen(const nlohmann::json& settings);
+// Transformer proxies (wpca.cpp, nasbench_bert.cpp).
+ProxyPtr make_pca(const nlohmann::json& settings);
+ProxyPtr make_wpca(const nlohmann::json& settings);
+ProxyPtr make_head_confidence(const nlohmann::json& settings);
+ProxyPtr make_head_softmax_confidence(const nlohmann::json& settings);
+ProxyPtr make_activation_distance(const nlohmann::json& settings);
+ProxyPtr make_synaptic_diversity(const nlohmann::json& settings);
 
 std::vector<BuiltinProxy> builtin_proxies() {
   return {
@@ -41,6 +48,12 @@ std::vector<BuiltinProxy> builtin_proxies() {
       {"dextr", make_dextr},
       {"meco", make_meco},
       {"zen", make_zen},
+      {"pca", make_pca},
+      {"wpca", make_wpca},
+      {"head_confidence", make_head_confidence},
+      {"head_softmax_confidence", make_head_softmax_confidence},
+      {"activation_distance", make_activation_distance},
+      {"synaptic_diversity", make_synaptic_diversity},
   };
 }
 

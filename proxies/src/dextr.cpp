@@ -56,6 +56,9 @@ class Dextr final : public Proxy {
   }
 
   double score(ProxyContext& ctx) const override {
+    if (ctx.graph().has_token_input())
+      throw Error("dextr", "its curvature term moves the input along a continuous circle; token ids are discrete",
+                  "score token networks with the other proxies (docs/proxies.md, transformer proxies)");
     const double svd_sum = label_free::inverse_condition_sum(label_free::shared_sample_maps(ctx, layers_));
     auto net = ctx.fresh_net(torch::kFloat64);
     const auto& shape = ctx.graph().input_shape();

@@ -26,7 +26,9 @@ std::string to_string(LayerSet s) { return s == LayerSet::Conv ? "conv" : "all";
 namespace {
 
 bool selected(const Node& n, LayerSet layers) {
-  if (n.shape.size() != 3) return false;  // only C x H x W maps
+  // C x H x W maps; in sequence models {T, D} token-major hidden states, read as D channels x T positions.
+  if (n.shape.size() == 2) return layers == LayerSet::All && n.op != OpKind::Identity;
+  if (n.shape.size() != 3) return false;
   switch (layers) {
     case LayerSet::Conv: return n.op == OpKind::Conv2d || n.op == OpKind::ConvTranspose2d;
     case LayerSet::All: return n.op != OpKind::Input && n.op != OpKind::Identity;
@@ -42,7 +44,8 @@ std::vector<torch::Tensor> sample_feature_maps(spaces::TorchNet& net, const torc
   std::vector<torch::Tensor> maps;
   net->forward(x, [&](NodeId, const Node& n, const torch::Tensor& out) {
     if (!selected(n, layers)) return;
-    maps.push_back(out[0].reshape({out.size(1), -1}).to(torch::kFloat64));
+    if (n.shape.size() == 2) maps.push_back(out[0].t().to(torch::kFloat64));  // {T, D} -> D x T
+    else maps.push_back(out[0].reshape({out.size(1), -1}).to(torch::kFloat64));
   });
   return maps;
 }
@@ -53,7 +56,8 @@ const std::vector<torch::Tensor>& shared_sample_maps(ProxyContext& ctx, LayerSet
     const auto& in = ctx.batch().inputs;
     if (!in.defined() || in.size(0) < 1) throw Error("label-free proxies", "the batch is empty", "they need one input sample");
     auto net = ctx.fresh_net(torch::kFloat32);
-    return sample_feature_maps(net, in.slice(0, 0, 1).to(ctx.device(), torch::kFloat32), layers);
+    const auto x = in.slice(0, 0, 1);  // token ids stay int64
+    return sample_feature_maps(net, x.is_floating_point() ? x.to(ctx.device(), torch::kFloat32) : x.to(ctx.device()), layers);
   });
 }
 

@@ -18,7 +18,8 @@ ProxyPtr make_nwot(const nlohmann::json& s) {
         const auto n = ctx.batch().size();
         auto K = torch::zeros({n, n}, torch::TensorOptions(torch::kFloat64).device(ctx.device()));
         net->forward(ctx.batch().inputs, [&](spaces::NodeId, const spaces::Node& node, const torch::Tensor& y) {
-          if (node.op != spaces::OpKind::ReLU) return;
+          // ReLU codes; in transformers (no ReLU) the GELUs' (GELU(x) > 0 iff x > 0), codes over all tokens.
+          if (node.op != spaces::OpKind::ReLU && node.op != spaces::OpKind::GELU) return;
           auto sgn = (y.reshape({n, -1}) > 0).to(torch::kFloat64).mul(2.0).sub(1.0);
           K.add_(sgn.matmul(sgn.t()).add(static_cast<double>(sgn.size(1))).mul(0.5));
         });

@@ -74,7 +74,10 @@ const SynflowPass& synflow_pass(ProxyContext& ctx, bool keep_bn) {
       torch::NoGradGuard no_grad;
       for (auto& p : net->parameters()) p.abs_();
     }
-    auto x = torch::ones(spaces::batched(ctx.graph().input_shape(), 1), torch::TensorOptions(torch::kFloat64).device(ctx.device()));
+    // Token networks cannot take an all-ones float input: their input is token id 1 at every
+    // position (one sequence), so every |embedding| row read is the same positive vector.
+    const auto dtype = ctx.graph().has_token_input() ? torch::kInt64 : torch::kFloat64;
+    auto x = torch::ones(spaces::batched(ctx.graph().input_shape(), 1), torch::TensorOptions(dtype).device(ctx.device()));
     net->forward(x).sum().backward();
     SynflowPass p;
     p.layers = metric_layers(ctx.graph());

@@ -40,7 +40,9 @@ struct Normalisation {
 };
 Normalisation normalisation_for(const std::string& dataset);
 
-// Builds the batch for `graph` (reads its input and output shapes). Throws
+// Builds the batch for `graph` (reads its input and output shapes). A network whose
+// input is token ids (NetGraph::has_token_input) gets a token batch of real text instead
+// (tokens.hpp: batch_size windows of its sequence length, seeded; `pool` unused). Throws
 // zcnas::Error when the graph's input is not an image {3,H,W}, when the pool has
 // fewer images than batch_size, or batch_size < 1.
 Batch make_batch(const ImageSet& pool, const spaces::NetGraph& graph, const BatchOptions& opt);
