@@ -11,6 +11,8 @@
 
 #include "zcnas/common/error.hpp"
 #include "zcnas/common/text_hash.hpp"
+#include "zcnas/predictors/onehot.hpp"
+#include "zcnas/predictors/onnx_text_model.hpp"
 #include "zcnas/predictors/parzc.hpp"
 #include "zcnas/proxies/features.hpp"
 #include "zcnas/proxies/registry.hpp"
@@ -25,7 +27,13 @@ struct Registry {
 Registry& registry() {
   static Registry r;
   static std::once_flag once;
-  std::call_once(once, [] { r.factories.emplace("parzc", make_parzc); });
+  std::call_once(once, [] {
+    r.factories.emplace("parzc", make_parzc);
+    r.factories.emplace("onnxtext", make_onnx_text_model);
+    r.factories.emplace("onehot", make_onehot_model);
+    register_onnx_text_feature();
+    register_onehot_feature();
+  });
   return r;
 }
 
@@ -48,11 +56,15 @@ class PredictorProxy final : public proxies::Proxy {
     model_ = load_predictor(path);
     spec_ = model_->feature_spec();
     kind_ = &proxies::feature_kind(spec_.kind);
+    if (kind_->from_arch)
+      throw Error("predictor:" + path, "a " + model_->kind() + " model reads the arch encoding (feature kind " + spec_.kind +
+                                           "), not a network, so it cannot score networks as a proxy",
+                  "use a model whose features come from the network (onnxtext, parzc)");
   }
   proxies::ProxyInfo info() const override {
     return {.name = "predictor:" + path_, .version = 1,
             .description = model_->kind() + " predictor from " + path_ + " (mean + ucb * std of its prediction)",
-            .needs_data = true, .needs_labels = kind_->needs_labels, .needs_grad = true};
+            .needs_data = kind_->needs_batch, .needs_labels = kind_->needs_labels, .needs_grad = kind_->needs_batch};
   }
   nlohmann::json settings() const override {
     nlohmann::json s{{"model_hash", hash_}, {"kind", model_->kind()}};
@@ -126,6 +138,7 @@ PredictorPtr load_predictor(const std::string& path) {
 }
 
 void register_predictor_proxies() {
+  registry();  // also registers the feature kinds of the built-in predictors (onnx_text, onehot)
   proxies::register_proxy_prefix("predictor:", [](const std::string& rest, const nlohmann::json& settings) -> proxies::ProxyPtr {
     return std::make_shared<PredictorProxy>(rest, settings);
   });

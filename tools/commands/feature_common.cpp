@@ -52,7 +52,9 @@ FeatureResult ensure_features(benchdb::Database& db, const spaces::Space& space,
   }
   if (todo.empty() || !req.compute_missing) return res;
   const torch::Device device = parse_device(req.batch.device);
-  const auto pool = load_pool(req.batch);
+  // Kinds read from the arch or the graph alone (onehot, onnx_text) need no images.
+  const bool batched = kind.needs_batch && !kind.from_arch;
+  const auto pool = batched ? load_pool(req.batch) : proxies::ImageSet{};
   const auto bo = batch_options(req.batch, dataset, req.seed);
   const proxies::ParallelOptions popt{candidate_workers(device.is_cuda()), req.intra_op_threads};
   res.workers = proxies::resolved_workers(popt);
@@ -68,12 +70,19 @@ FeatureResult ensure_features(benchdb::Database& db, const spaces::Space& space,
       const std::size_t i = todo[begin + j];
       try {
         const auto t0 = std::chrono::steady_clock::now();
-        const auto graph = space.compile(archs[i], dataset);
-        auto batch = proxies::make_batch(pool, graph, bo);
-        proxies::check_batch_fits(graph, batch);
-        if (!device.is_cpu()) batch.inputs = batch.inputs.to(device), batch.labels = batch.labels.to(device);
-        proxies::ProxyContext ctx(graph, std::move(batch), req.seed, device);
-        res.records[i] = kind.compute(ctx, kind_settings);
+        if (kind.from_arch) {
+          res.records[i] = kind.from_arch(space, archs[i], kind_settings);
+        } else {
+          const auto graph = space.compile(archs[i], dataset);
+          proxies::Batch batch;
+          if (batched) {
+            batch = proxies::make_batch(pool, graph, bo);
+            proxies::check_batch_fits(graph, batch);
+            if (!device.is_cpu()) batch.inputs = batch.inputs.to(device), batch.labels = batch.labels.to(device);
+          }
+          proxies::ProxyContext ctx(graph, std::move(batch), req.seed, device);
+          res.records[i] = kind.compute(ctx, kind_settings);
+        }
         secs[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       } catch (const std::exception& e) {
         errors[i] = e.what();

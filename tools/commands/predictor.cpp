@@ -3,6 +3,8 @@
 //    [--settings JSON] [--metric val_acc]`
 // `zcnas predictor eval --model parzc.pt --space nb201 --dataset cifar10 [--sample N]
 //    [--cached-only] [--json]`
+// Kinds: parzc, onnxtext (ONNX-graph text), onehot (op encoding). An onnxtext model also
+// evaluates zero-shot on another space (`eval --model nb201_text.pt --space nb101`).
 // Training archs: N drawn with --seed (which also seeds the model) from the archs that have ground truth for the
 // data set (benchdb, filled by `zcnas bench import`). Evaluation: every arch with
 // ground truth NOT in the model's training set (or a seeded --sample of them),
@@ -62,7 +64,7 @@ std::vector<std::string> seeded_subset(std::vector<std::string> keys, std::size_
 }
 
 struct TrainArgs {
-  std::string kind = "parzc", space = "nb201", dataset, out, loss = "diffkendall", settings = "{}", metric;
+  std::string kind = "parzc", space = "nb201", dataset, out, loss, settings = "{}", metric;
   std::size_t n_train = 156;
   std::uint64_t feature_seed = 0;
   bool no_bayes = false, fisher = false;
@@ -79,17 +81,17 @@ struct EvalArgs {
 };
 
 void setup(CLI::App& root) {
-  auto* cmd = root.add_subcommand("predictor", "train and evaluate performance predictors (ParZC)");
+  auto* cmd = root.add_subcommand("predictor", "train and evaluate performance predictors (ParZC, ONNX-text, one-hot)");
   cmd->require_subcommand(1);
 
   auto t = std::make_shared<TrainArgs>();
   auto* tr = cmd->add_subcommand("train", "train a predictor on N archs with ground truth and save it");
-  tr->add_option("--kind", t->kind, "predictor kind (parzc)");
+  tr->add_option("--kind", t->kind, "predictor kind: parzc, onnxtext (ONNX-graph text surrogate), onehot (op-encoding baseline)");
   tr->add_option("--space", t->space, "search space");
   tr->add_option("--dataset", t->dataset, "data set (default: the space's first)");
   tr->add_option("--n-train", t->n_train, "number of training archs (seeded by --seed)")->check(CLI::PositiveNumber);
   tr->add_option("-o,--output", t->out, "model file to write")->required();
-  tr->add_option("--loss", t->loss, "diffkendall, mse or hinge");
+  tr->add_option("--loss", t->loss, "parzc: diffkendall (default), mse or hinge");
   tr->add_flag("--no-bayes", t->no_bayes, "plain linear layers instead of Bayesian ones");
   tr->add_flag("--fisher", t->fisher, "add the fisher node statistic");
   tr->add_option("--epochs", t->epochs, "training epochs (default: the kind's)")->check(CLI::PositiveNumber);
@@ -107,11 +109,11 @@ void setup(CLI::App& root) {
     auto settings = nlohmann::json::parse(t->settings, nullptr, false);
     if (!settings.is_object()) throw Error("--settings " + t->settings, "not a JSON object", "e.g. '{\"dim\":128}'");
     settings["seed"] = seed;
-    settings["loss"] = t->loss;
+    if (!t->loss.empty()) settings["loss"] = t->loss;
     if (t->no_bayes) settings["bayes"] = false;
     if (t->fisher) settings["fisher"] = true;
     if (t->epochs > 0) settings["epochs"] = t->epochs;
-    if (!settings.contains("max_nodes")) {
+    if (t->kind == "parzc" && !settings.contains("max_nodes")) {
       const auto m = proxies::max_metric_nodes(space, dataset);
       settings["max_nodes"] = m.nodes;
       if (!m.exact) spdlog::warn("max_nodes {} estimated from 5,000 samples of {}", m.nodes, space.name());
@@ -178,9 +180,15 @@ void setup(CLI::App& root) {
     const auto& fp = meta.at("feature_provenance");
     const auto& space = spaces::get_space(e->space);
     const std::string dataset = !e->dataset.empty() ? space.resolve_dataset(e->dataset) : fp.value("dataset", space.datasets().at(0));
-    const std::string metric = !e->metric.empty() ? e->metric : fp.contains("truth") ? fp.at("truth").value("metric", "") : "";
-    if (fp.value("space", space.name()) != space.name())
-      throw Error("--model " + e->model, "was trained on space " + fp.value("space", std::string()) + ", not " + space.name());
+    // A model of another space is evaluated zero-shot when its features are space-independent
+    // (the ONNX text); the metric then defaults to the target space's.
+    const bool zero_shot = fp.value("space", space.name()) != space.name();
+    if (zero_shot && fp.value("kind", std::string()) != "onnx_text")
+      throw Error("--model " + e->model, "was trained on space " + fp.value("space", std::string()) + ", not " + space.name(),
+                  "only onnx_text models (onnxtext) read other spaces (zero-shot)");
+    const std::string metric = !e->metric.empty() ? e->metric
+                               : zero_shot || !fp.contains("truth") ? ""
+                                                                      : fp.at("truth").value("metric", "");
     auto db = benchdb::Database::open(database_path());
     const auto truth = load_truth(db, space.name(), dataset, metric);
     std::set<std::string> trained;
@@ -225,7 +233,7 @@ void setup(CLI::App& root) {
     const double rho = predictors::spearman_rho(means, truths);
     nlohmann::json out{{"model", e->model}, {"kind", meta.at("kind")}, {"space", space.name()}, {"dataset", dataset},
                        {"metric", truth.metric}, {"kendall", tau}, {"spearman", rho}, {"n", feats.size()},
-                       {"n_train", trained.size()}, {"mean_uncertainty", mean_std},
+                       {"n_train", trained.size()}, {"zero_shot", zero_shot}, {"mean_uncertainty", mean_std},
                        {"features_cached", fr.cached}, {"features_computed", fr.computed}, {"seed", meta.at("seed")}};
     emit(out, meta.at("kind").get<std::string>() + " on " + std::to_string(feats.size()) + " held-out archs of " + space.name() +
                   "/" + dataset + " (" + truth.metric + "): Kendall tau " + fmt_num(tau, 4) + ", Spearman rho " +

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "zcnas/proxies/context.hpp"
+#include "zcnas/spaces/space.hpp"
 
 namespace zcnas::proxies {
 
@@ -19,6 +20,14 @@ struct FeatureKind {
   // Normalises and checks settings (unknown keys are zcnas::Errors).
   std::function<nlohmann::json(const nlohmann::json& settings)> settings;
   std::function<nlohmann::json(ProxyContext& ctx, const nlohmann::json& settings)> compute;
+  // false: compute() reads only ctx.graph() (e.g. the ONNX text), so no input batch is made
+  // (the context's batch is empty).
+  bool needs_batch = true;
+  // Kinds read from the arch's encoding rather than its network (e.g. a one-hot op encoding):
+  // when set, used instead of compute() and nothing is compiled. Such records cannot be made
+  // from a network alone (a `predictor:` proxy of such a model is an error).
+  std::function<nlohmann::json(const spaces::Space& space, const std::string& canonical, const nlohmann::json& settings)>
+      from_arch;
 };
 
 void register_feature_kind(const std::string& name, FeatureKind kind);
