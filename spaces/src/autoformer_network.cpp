@@ -55,7 +55,7 @@ NetGraph build(const Arch& a, const NetConfig& cfg) {
     x = g.add_n({x, f2}, p + "ffn.residual");
   }
   x = g.layer_norm(x, {kEps, true}, "ln_f");
-  x = g.mean_tokens(x, "head.pool");  // includes the cls token: see autoformer.hpp
+  x = g.mean_tokens(x, "head.pool", {1});  // the patch tokens only: Auto-Prox's torch.mean(x[:, 1:], dim=1)
   x = g.linear(x, {cfg.num_classes, true}, "head.fc");
   g.set_output(x);
   return g;

@@ -473,7 +473,10 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         break;
       }
       case OpKind::SelectToken: out = in(0).select(1, n.as<SelectTokenAttr>().index); break;
-      case OpKind::MeanTokens: out = in(0).mean(1); break;
+      case OpKind::MeanTokens:
+        if (const auto* m = std::get_if<MeanTokensAttr>(&n.attr)) out = in(0).slice(1, m->first).mean(1);
+        else out = in(0).mean(1);
+        break;
       case OpKind::Flatten: out = in(0).flatten(1); break;
       case OpKind::Pad2d: {
         const auto& a = n.as<PadAttr>();

@@ -379,10 +379,16 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
       if (a.index < 0 || a.index >= s[0]) fail(name, "token index " + std::to_string(a.index) + " outside " + shape_str(s));
       return Shape{s[1]};
     }
-    case OpKind::MeanTokens:
+    case OpKind::MeanTokens: {
       arity(1);
-      no_attr();
-      return Shape{need_seq(name, *in[0])[1]};
+      const auto& s = need_seq(name, *in[0]);
+      if (!std::holds_alternative<NoAttr>(attr)) {
+        const auto first = attr_as<MeanTokensAttr>(name, op, attr).first;
+        if (first < 0 || first >= s[0])
+          fail(name, "mean over tokens from " + std::to_string(first) + " of " + shape_str(s) + " averages no token");
+      }
+      return Shape{s[1]};
+    }
     case OpKind::Add: {
       no_attr();
       if (in.empty()) fail(name, "add needs at least one input");
@@ -593,7 +599,9 @@ NodeId NetGraph::dynamic_conv(NodeId values, NodeId kernel_logits, DynamicConvAt
 NodeId NetGraph::select_token(NodeId x, SelectTokenAttr a, std::string name) {
   return add(OpKind::SelectToken, {x}, a, std::move(name));
 }
-NodeId NetGraph::mean_tokens(NodeId x, std::string name) { return add(OpKind::MeanTokens, {x}, NoAttr{}, std::move(name)); }
+NodeId NetGraph::mean_tokens(NodeId x, std::string name, MeanTokensAttr a) {
+  return add(OpKind::MeanTokens, {x}, a.first == 0 ? Attr{NoAttr{}} : Attr{a}, std::move(name));
+}
 
 void NetGraph::set_output(NodeId id) {
   if (id < 0 || id >= static_cast<NodeId>(nodes_.size())) fail("output", "node id does not exist");
@@ -688,6 +696,8 @@ std::string NetGraph::to_text() const {
             os << " heads=" << a.heads << " k=" << a.kernel;
           else if constexpr (std::is_same_v<T, SelectTokenAttr>)
             os << " index=" << a.index;
+          else if constexpr (std::is_same_v<T, MeanTokensAttr>)
+            os << " first=" << a.first;
         },
         n.attr);
     if (n.fold != 1) os << " fold=" << n.fold;

@@ -1109,6 +1109,9 @@ void Reader::marked_op(int idx, const onnx::NodeProto& n) {
   } else if (op == "cls_token") {
     arity(1);
     id = add(n, [&] { return out_.graph.cls_token(ins[0], name); });
+  } else if (op == "mean_tokens") {  // Slice(tokens [first, T)) -> ReduceMean
+    arity(1);
+    id = add(n, [&] { return out_.graph.mean_tokens(ins[0], name, MeanTokensAttr{get_i("first")}); });
   } else if (op == "positional_embedding") {
     arity(1);
     const std::string k = f["kind"];

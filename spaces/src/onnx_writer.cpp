@@ -462,10 +462,18 @@ void Writer::emit_transformer(NodeId id) {
     case OpKind::SelectToken:  // Gather(x, index, axis=1)
       attr_int(node("Gather", nm, {in(0), const_i64_scalar(nm + "/index", n.as<SelectTokenAttr>().index)}, {nm}), "axis", 1);
       return;
-    case OpKind::MeanTokens: {
-      auto& o = node("ReduceMean", nm, {in(0)}, {nm});
+    case OpKind::MeanTokens: {  // ReduceMean over axis 1; over tokens [first, T): Slice first, a composite op
+      const auto* m = std::get_if<MeanTokensAttr>(&n.attr);
+      std::string x = in(0);
+      if (m) {
+        x = nm + "/tokens";
+        part("Slice", x, {in(0), const_i64(nm + "/start", {m->first}), const_i64(nm + "/end", {in_shape(0)[0]}),
+                          const_i64(nm + "/axis", {1})});
+      }
+      auto& o = node("ReduceMean", nm, {x}, {nm});
       attr_ints(o, "axes", {1});
       attr_int(o, "keepdims", 0);
+      if (m) mark(o, "mean_tokens", {in(0)}, {}, "first=" + std::to_string(m->first));
       return;
     }
     case OpKind::LayerNorm: {  // LayerNormalization (opset 17) over the last axis

@@ -113,8 +113,21 @@ TEST_CASE("autoformer networks run forward and backward on images", "[spaces][au
   cfg.num_classes = 100;
   TorchNet net(autoformer::build(a, cfg), 4);
   torch::manual_seed(0);
-  const auto out = net->forward(torch::randn({2, 3, 64, 64}));
+  // The classifier reads the mean of the patch tokens, not the cls token (Auto-Prox: x[:, 1:]).
+  torch::Tensor normed, pooled;
+  const auto out = net->forward(torch::randn({2, 3, 64, 64}), [&](NodeId, const Node& n, const torch::Tensor& t) {
+    if (n.name == "ln_f") normed = t.detach();
+    if (n.name == "head.pool") pooled = t.detach();
+  });
   CHECK(out.sizes() == torch::IntArrayRef({2, 100}));
+  REQUIRE(normed.sizes() == torch::IntArrayRef({2, 17, 216}));
+  CHECK(torch::allclose(pooled, normed.slice(1, 1).mean(1)));
+  CHECK_FALSE(torch::allclose(pooled, normed.mean(1)));
+  CHECK(net->graph().to_text().find(" first=1\n") != std::string::npos);  // head.pool, in the graph text
+  NetGraph bad;  // a mean from the last token onwards averages nothing
+  const auto seq = bad.cls_token(bad.patch_embed(bad.input({3, 8, 8}), {4, 6, true}, "p"), "c");
+  CHECK_THROWS_AS(bad.mean_tokens(seq, "m", {5}), zcnas::Error);
+  CHECK_NOTHROW(bad.mean_tokens(seq, "m", {4}));
   out.sum().backward();
   const auto params = net->named_parameters();
   CHECK(params["layers.11.ffn.0.fc1.weight"].grad().abs().sum().item<double>() > 0);

@@ -14,8 +14,8 @@
 // (LayerNorm eps 1e-6) with attention whose q/k/v width is the embed dim (qkv Linear(E, 3E) with
 // bias, head dim E / heads, no relative position encoding), projection Linear(E, E), and an MLP
 // Linear(E, int(E * ratio)) - GELU - Linear(.., E); a final LayerNorm; the classifier reads the
-// mean of the tokens. APPROXIMATION: Auto-Prox averages the 196 patch tokens only (x[:, 1:]); the IR
-// has no token-range slice, so the mean here includes the cls token (1 of 197).
+// mean of the 196 patch tokens, without the cls token (forward_features: torch.mean(x[:, 1:], dim=1);
+// IR: mean_tokens with MeanTokensAttr{first = 1}).
 // Small / Base use AutoFormer's own q/k/v width heads * 64 (Cream supernet: head dim 64; their
 // embed dims are not divisible by every head count), projection Linear(heads * 64, E); otherwise as
 // Tiny (Cream's relative position encoding is not modelled).

@@ -65,7 +65,7 @@ enum class OpKind {
   Conv1d,               // Conv1dAttr: 1-D convolution along T of {T, C} (channels = last dim) -> {T', out}
   DynamicConv,          // DynamicConvAttr: (values {T,A}, kernel logits {T, heads*k}) -> {T,A} (ConvBERT)
   SelectToken,          // SelectTokenAttr: {T, D} -> {D} (e.g. the CLS token)
-  MeanTokens,           // {T, D} -> {D}: mean over the tokens
+  MeanTokens,           // {T, D} -> {D}: mean over the tokens (MeanTokensAttr: over tokens [first, T))
 };
 std::string_view op_name(OpKind k);
 
@@ -203,12 +203,18 @@ struct DynamicConvAttr {
 struct SelectTokenAttr {
   std::int64_t index = 0;
 };
+// MeanTokens over tokens [first, T) only, e.g. first = 1: the patch tokens after a cls token
+// (Auto-Prox's AutoFormerSub pools torch.mean(x[:, 1:], dim=1)). NoAttr = all tokens (first 0);
+// mean_tokens() stores first == 0 as NoAttr, so such graphs are unchanged.
+struct MeanTokensAttr {
+  std::int64_t first = 0;
+};
 
 using Attr = std::variant<NoAttr, Conv2dAttr, BatchNormAttr, PoolAttr, LinearAttr, PadAttr, SliceAttr, UpsampleAttr,
                           LeakyReLUAttr, ZeroAttr, TileAttr, GlobalPoolAttr, ClipAttr, SoftmaxAttr, InputAttr, ConcatAttr,
                           EmbeddingAttr, AdaptiveEmbeddingAttr, PositionalEmbeddingAttr, PatchEmbedAttr, ClsTokenAttr,
                           LayerNormAttr, GeluAttr, AttentionAttr, LinearTransformAttr, Conv1dAttr, DynamicConvAttr,
-                          SelectTokenAttr>;
+                          SelectTokenAttr, MeanTokensAttr>;
 
 struct Node {
   OpKind op = OpKind::Input;
@@ -276,7 +282,7 @@ class NetGraph {
   NodeId conv1d(NodeId x, Conv1dAttr a, std::string name);
   NodeId dynamic_conv(NodeId values, NodeId kernel_logits, DynamicConvAttr a, std::string name);
   NodeId select_token(NodeId x, SelectTokenAttr a, std::string name);
-  NodeId mean_tokens(NodeId x, std::string name);
+  NodeId mean_tokens(NodeId x, std::string name, MeanTokensAttr a = {});
 
   void set_output(NodeId id);
   NodeId output() const;                 // throws if unset
