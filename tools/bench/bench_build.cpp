@@ -1,7 +1,8 @@
 // How long it takes to turn an arch string into a network: parse + compile to the IR,
 // then build the libtorch module (parameter allocation + seeded initialisation).
 // NB201 (cifar10 head), TransNAS-Bench-101 micro (class_scene, and the autoencoder
-// whose 23 M-parameter decoder dominates its build) and NB101; plus NB101's exhaustive
+// whose 23 M-parameter decoder dominates its build), NB101, darts, and the transformer
+// spaces gpt / flexibert / autoformer; plus NB101's exhaustive
 // enumeration on 1 and 2 oneTBB workers (wall time). Peak RSS is printed at the end.
 //
 //   ./build/<dir>/tools/bench_build [--benchmark_filter=...]
@@ -95,6 +96,16 @@ BENCHMARK_CAPTURE(build_torchnet, tnb101_autoencoder, "tnb101_micro", "autoencod
 BENCHMARK_CAPTURE(compile_ir, darts_cifar10, "darts", "cifar10")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(count, darts_cifar10, "darts", "cifar10")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(build_torchnet, darts_cifar10, "darts", "cifar10")->Unit(benchmark::kMicrosecond);
+// Transformer spaces (issue 10): gpt without and with its 50264-token LM head, flexibert's GLUE
+// encoder, AutoFormer-Tiny at 224x224 (197 tokens) with the CIFAR-100 head.
+BENCHMARK_CAPTURE(compile_ir, gpt_no_lm_head, "gpt", "wt103:no-lm-head")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(compile_ir, flexibert_glue, "flexibert", "glue")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(compile_ir, autoformer_cifar100, "autoformer", "cifar100")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(count, gpt_wt103, "gpt", "wt103")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, gpt_no_lm_head, "gpt", "wt103:no-lm-head")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, gpt_wt103, "gpt", "wt103")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, flexibert_glue, "flexibert", "glue")->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(build_torchnet, autoformer_cifar100, "autoformer", "cifar100")->Unit(benchmark::kMicrosecond);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
