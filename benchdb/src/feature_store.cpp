@@ -114,4 +114,29 @@ std::vector<FeatureRow> Database::features(std::string_view space, std::string_v
   });
 }
 
+std::vector<StoredFeatures> Database::stored_features(std::string_view space) {
+  return impl_->guard("list feature sets", [&] {
+    SQLite::Statement s(*impl_->db,
+                        "SELECT f.dataset, f.kind, f.version, f.settings, f.seed, f.batch_size, f.device, count(*) "
+                        "FROM features f JOIN archs a ON a.id = f.arch_id WHERE a.space = ?1 "
+                        "GROUP BY f.dataset, f.kind, f.version, f.settings, f.seed, f.batch_size, f.device "
+                        "ORDER BY f.dataset, f.kind, f.version, f.settings, f.seed, f.batch_size, f.device");
+    s.bind(1, std::string(space));
+    std::vector<StoredFeatures> out;
+    while (s.executeStep()) {
+      StoredFeatures f;
+      f.dataset = s.getColumn(0).getString();
+      f.prov.kind = s.getColumn(1).getString();
+      f.prov.version = s.getColumn(2).getInt();
+      f.prov.settings = s.getColumn(3).getString();
+      f.prov.seed = static_cast<std::uint64_t>(s.getColumn(4).getInt64());
+      f.prov.batch_size = s.getColumn(5).getInt();
+      f.prov.device = s.getColumn(6).getString();
+      f.rows = s.getColumn(7).getInt64();
+      out.push_back(std::move(f));
+    }
+    return out;
+  });
+}
+
 }  // namespace zcnas::benchdb

@@ -1,4 +1,4 @@
-// merge_scores: see merge.hpp. Built on the public Database API only (read the
+// merge_cache: see merge.hpp. Built on the public Database API only (read the
 // series of the other file, put_scores them here), so the upsert and provenance
 // rules are exactly those of a locally computed score.
 #include "zcnas/benchdb/merge.hpp"
@@ -17,7 +17,7 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
-MergeReport merge_scores(Database& into, const std::string& from_path, std::string_view source) {
+MergeReport merge_cache(Database& into, const std::string& from_path, std::string_view source) {
   if (same_file(into.path(), from_path))
     throw Error(from_path, "is the target database itself", "merge another database file into this one");
   auto from = Database::open(from_path, OpenMode::ReadOnly);
@@ -40,6 +40,13 @@ MergeReport merge_scores(Database& into, const std::string& from_path, std::stri
           report.series[space + "/" + dataset + "/" + sp.source + ":" + sp.proxy] += static_cast<std::int64_t>(rows.size());
           report.rows_changed += into.put_scores(rows);
         }
+      }
+      for (const auto& fs : from.stored_features(space)) {
+        auto rows = from.features(space, fs.dataset, fs.prov);
+        for (auto& r : rows) r.run_id.reset();
+        report.feature_rows_read += static_cast<std::int64_t>(rows.size());
+        report.feature_series[space + "/" + fs.dataset + "/features:" + fs.prov.kind] += static_cast<std::int64_t>(rows.size());
+        report.feature_rows_changed += into.put_features(rows);
       }
     }
   });

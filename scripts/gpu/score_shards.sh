@@ -15,8 +15,7 @@
 # so the archs done when a job's time runs out are a uniform random sample of the space.
 # A job stops with SIGINT after its seconds; score-space keeps every finished chunk.
 # Carry gpu-debs (scripts/gpu/fetch-debs.sh) and gpu-data (a copy of ../shared/benchdata).
-# Results: $OUT/scores.db (the score shards merged with `zcnas bench merge`),
-# $OUT/features_gpuN.db (feature records per GPU), logs.
+# Results: $OUT/scores.db (the score and feature shards merged with `zcnas bench merge`), logs.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/zcnas-gpu-out}
@@ -63,9 +62,10 @@ PY
   for p in "${pids[@]}"; do wait "$p"; done
   echo "== $job"; for ((g = 0; g < NGPU; g++)); do tail -c 600 "$OUT/${KIND}_${space}_${dataset}_gpu$g.log"; done
 done
-if ls "$OUT"/score_gpu*.db >/dev/null 2>&1; then
-  if "$ZC" bench merge --db "$OUT/scores.db" "$OUT"/score_gpu*.db > "$OUT/merge.txt" 2>&1; then
-    rm -f "$OUT"/score_gpu*.db*
+shards=$(compgen -G "$OUT/score_gpu*.db"; compgen -G "$OUT/features_gpu*.db")
+if [ -n "$shards" ]; then
+  if "$ZC" bench merge --db "$OUT/scores.db" $shards > "$OUT/merge.txt" 2>&1; then
+    rm -f "$OUT"/score_gpu*.db* "$OUT"/features_gpu*.db*
   fi
   tail -3 "$OUT/merge.txt"
 fi

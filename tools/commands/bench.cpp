@@ -1,5 +1,5 @@
 // `zcnas bench import` (benchmark tables -> database), `zcnas bench query` and
-// `zcnas bench merge` (scores of other database files -> this one).
+// `zcnas bench merge` (scores and feature records of other database files -> this one).
 #include <chrono>
 #include <iostream>
 
@@ -133,19 +133,27 @@ void run_merge(const std::vector<std::string>& files, const std::string& source_
   const std::string source = source_opt == "all" ? "" : source_opt;
   nlohmann::json j = {{"database", path}, {"source", source_opt}, {"files", nlohmann::json::array()}};
   std::vector<std::vector<std::string>> rows;
-  std::int64_t read = 0, changed = 0;
+  std::int64_t read = 0, changed = 0, feat_read = 0, feat_changed = 0;
   for (const auto& f : files) {
-    const auto r = benchdb::merge_scores(db, f, source);
+    const auto r = benchdb::merge_cache(db, f, source);
     read += r.rows_read;
     changed += r.rows_changed;
-    j["files"].push_back({{"file", f}, {"rows_read", r.rows_read}, {"rows_changed", r.rows_changed}, {"series", r.series}});
+    feat_read += r.feature_rows_read;
+    feat_changed += r.feature_rows_changed;
+    j["files"].push_back({{"file", f}, {"rows_read", r.rows_read}, {"rows_changed", r.rows_changed}, {"series", r.series},
+                          {"feature_rows_read", r.feature_rows_read}, {"feature_rows_changed", r.feature_rows_changed},
+                          {"feature_series", r.feature_series}});
     for (const auto& [series, n] : r.series) rows.push_back({f, series, std::to_string(n)});
+    for (const auto& [series, n] : r.feature_series) rows.push_back({f, series, std::to_string(n)});
   }
   j["rows_read"] = read;
   j["rows_changed"] = changed;
-  std::string human = rows.empty() ? std::string("no score rows with source '" + source_opt + "' in the given files\n")
+  j["feature_rows_read"] = feat_read;
+  j["feature_rows_changed"] = feat_changed;
+  std::string human = rows.empty() ? std::string("no score rows with source '" + source_opt + "' and no feature records in the given files\n")
                                    : format_table({"file", "space/dataset/source:proxy", "rows"}, rows);
-  human += std::to_string(read) + " score rows read, " + std::to_string(changed) + " inserted or changed (" + path + ")\n";
+  human += std::to_string(read) + " score rows read, " + std::to_string(changed) + " inserted or changed; " +
+           std::to_string(feat_read) + " feature records read, " + std::to_string(feat_changed) + " inserted or changed (" + path + ")\n";
   emit(j, human);
 }
 
@@ -169,7 +177,7 @@ void setup(CLI::App& root) {
   q->callback([] { run_query(space, arch, dataset); });
 
   auto* m = cmd->add_subcommand("merge",
-                                "copy the scores of other zcnas database files into this one (e.g. one file per GPU "
+                                "copy the scores and feature records of other zcnas database files into this one (e.g. one file per GPU "
                                 "of a sharded score-space run), provenance unchanged; one transaction per file");
   m->fallthrough();
   static std::vector<std::string> merge_files;

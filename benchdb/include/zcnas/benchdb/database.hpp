@@ -85,6 +85,13 @@ struct StoredProxy {
   std::int64_t rows = 0;
 };
 
+// A set of feature records as stored: one dataset and provenance, and its row count.
+struct StoredFeatures {
+  std::string dataset;
+  FeatureProvenance prov;
+  std::int64_t rows = 0;
+};
+
 // A ground-truth series as stored: (dataset, metric, source).
 struct StoredTruth {
   std::string dataset, metric, source;
@@ -191,6 +198,8 @@ class Database {
                                           const FeatureProvenance& prov);
   // Every record of one provenance for a space/dataset (training sets read these).
   std::vector<FeatureRow> features(std::string_view space, std::string_view dataset, const FeatureProvenance& prov);
+  // Which (dataset, provenance) sets of feature records a space has, with their sizes.
+  std::vector<StoredFeatures> stored_features(std::string_view space);
 
   // ---- runs ---------------------------------------------------------------
   std::int64_t begin_run(std::string_view kind, std::string_view command, std::string_view config_json = "{}");
