@@ -11,28 +11,32 @@
 
 namespace zcnas::proxies {
 
+namespace {
+// The three forward-pass proxies differ only in which summed term they read.
+ProxyPtr forward_proxy(const char* name, const char* description, double TransformerForward::*term,
+                       const nlohmann::json& s) {
+  check_settings(name, s, {});
+  return std::make_shared<SimpleProxy>(ProxyInfo{.name = name, .version = 1, .description = description},
+                                       [term](ProxyContext& ctx) { return transformer_forward(ctx).*term; });
+}
+}  // namespace
+
 ProxyPtr make_head_confidence(const nlohmann::json& s) {
-  check_settings("head_confidence", s, {});
-  return std::make_shared<SimpleProxy>(
-      ProxyInfo{.name = "head_confidence", .version = 1,
-                .description = "NAS-Bench-BERT head confidence: sum over q/k/v projections of mean max-over-tokens output"},
-      [](ProxyContext& ctx) { return transformer_forward(ctx).head_confidence; });
+  return forward_proxy("head_confidence",
+                       "NAS-Bench-BERT head confidence: sum over q/k/v projections of mean max-over-tokens output",
+                       &TransformerForward::head_confidence, s);
 }
 
 ProxyPtr make_head_softmax_confidence(const nlohmann::json& s) {
-  check_settings("head_softmax_confidence", s, {});
-  return std::make_shared<SimpleProxy>(
-      ProxyInfo{.name = "head_softmax_confidence", .version = 1,
-                .description = "NAS-Bench-BERT head softmax confidence: sum over attention softmaxes of mean max-over-heads"},
-      [](ProxyContext& ctx) { return transformer_forward(ctx).softmax_confidence; });
+  return forward_proxy("head_softmax_confidence",
+                       "NAS-Bench-BERT head softmax confidence: sum over attention softmaxes of mean max-over-heads",
+                       &TransformerForward::softmax_confidence, s);
 }
 
 ProxyPtr make_activation_distance(const nlohmann::json& s) {
-  check_settings("activation_distance", s, {});
-  return std::make_shared<SimpleProxy>(
-      ProxyInfo{.name = "activation_distance", .version = 1,
-                .description = "NAS-Bench-BERT activation distance: FFN GELU sign-agreement kernel of the first sequence, summed"},
-      [](ProxyContext& ctx) { return transformer_forward(ctx).activation_distance; });
+  return forward_proxy("activation_distance",
+                       "NAS-Bench-BERT activation distance: FFN GELU sign-agreement kernel of the first sequence, summed",
+                       &TransformerForward::activation_distance, s);
 }
 
 ProxyPtr make_synaptic_diversity(const nlohmann::json& s) {
