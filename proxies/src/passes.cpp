@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "zcnas/common/error.hpp"
 #include "zcnas/proxies/batch.hpp"
 
 namespace zcnas::proxies {
@@ -58,7 +59,12 @@ const InputJacobian& input_jacobian(ProxyContext& ctx) {
     auto net = ctx.fresh_net(torch::kFloat32);
     auto x = ctx.batch().inputs.detach().clone().requires_grad_(true);
     auto y = net->forward(x);
+    // A cell whose every input->output path is a zero op (TNB-101 / NB201 cells with
+    // `none` edges) has no input Jacobian: say so instead of torch's undefined-tensor error.
+    const char* why = "the network's output does not depend on its input (every input->output path is a zero op)";
+    if (!y.requires_grad()) throw Error("input jacobian", why, "jacov and epe_nas are undefined for such a network");
     y.backward(torch::ones_like(y));
+    if (!x.grad().defined()) throw Error("input jacobian", why, "jacov and epe_nas are undefined for such a network");
     InputJacobian j;
     j.jacobian = x.grad().detach().reshape({x.size(0), -1});
     j.n_outputs = y.size(-1);
