@@ -51,9 +51,10 @@ torch::Tensor sinusoid(std::int64_t length, std::int64_t dim) {
 
 struct TextEncoderImpl : torch::nn::Module {
   TextEncoderImpl(std::int64_t vocab, const OnnxTextSettings& s) : d(s.d_model) {
-    bag = register_module("bag", torch::nn::EmbeddingBag(torch::nn::EmbeddingBagOptions(vocab, d)
-                                                            .mode(torch::kSum)
-                                                            .padding_idx(OnnxTextTokenizer::kPad)));
+    // Embedding + sum over a line's tokens rather than EmbeddingBag: libtorch 1.13's
+    // EmbeddingBag(padding_idx) trained non-deterministically here (same seed, one thread,
+    // different models; seen 2026-12-01), Embedding's CPU backward is sequential.
+    bag = register_module("bag", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab, d).padding_idx(OnnxTextTokenizer::kPad)));
     norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
     for (int i = 0; i < s.downsample; ++i)
       convs.push_back(register_module("down" + std::to_string(i),
@@ -70,7 +71,7 @@ struct TextEncoderImpl : torch::nn::Module {
   // ids: B*L x F token ids (kPad = none), lengths: lines per arch (<= L). Returns B scores.
   torch::Tensor forward(const torch::Tensor& ids, const std::vector<std::int64_t>& lengths, std::int64_t L) {
     const auto B = static_cast<std::int64_t>(lengths.size());
-    auto h = bag(ids).view({B, L, d});
+    auto h = bag(ids).sum(1).view({B, L, d});
     h = norm(h + sinusoid(L, d).unsqueeze(0));
     auto lens = lengths;
     for (auto& conv : convs) {
@@ -93,7 +94,7 @@ struct TextEncoderImpl : torch::nn::Module {
   }
 
   std::int64_t d;
-  torch::nn::EmbeddingBag bag{nullptr};
+  torch::nn::Embedding bag{nullptr};
   torch::nn::LayerNorm norm{nullptr};
   std::vector<torch::nn::Conv1d> convs;
   std::vector<torch::nn::TransformerEncoderLayer> blocks;

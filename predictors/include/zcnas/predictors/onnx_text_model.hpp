@@ -10,7 +10,7 @@
 //
 // Model (ours; ONNX-Net embeds the text with a pretrained language model, we train a small
 // encoder from scratch so it runs on two CPU cores):
-//   tokens (tokenizer.hpp) -> per line: sum of its token embeddings (EmbeddingBag, dim d_model)
+//   tokens (tokenizer.hpp) -> per line: sum of its token embeddings (dim d_model)
 //   + sinusoidal position of the line, LayerNorm
 //   -> `downsample` stages of Conv1d(k=3, stride 2) + GELU over the line sequence (each halves
 //      the length; NB201 texts have ~250 lines, attention over all of them costs ~4x more)
