@@ -9,7 +9,6 @@
 #include <tbb/task_arena.h>
 
 namespace zcnas::proxies {
-namespace {
 
 // Debian's libtorch calls the BLAS the alternatives system selects; OpenBLAS
 // (pthread build) would start its own threads inside every worker. Found at run
@@ -18,8 +17,6 @@ void set_blas_threads(int n) {
   using Fn = void (*)(int);
   if (auto f = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(n);
 }
-
-}  // namespace
 
 int resolved_workers(const ParallelOptions& opt) {
   return opt.workers > 0 ? opt.workers : tbb::info::default_concurrency();

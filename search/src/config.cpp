@@ -36,7 +36,10 @@ T get(const std::string& src, const YAML::Node& n, const std::string& key) {
   try {
     return n.as<T>();
   } catch (const YAML::Exception&) {
-    std::string expect = std::is_same_v<T, std::string> ? "a string" : std::is_floating_point_v<T> ? "a number" : "an integer";
+    std::string expect = std::is_same_v<T, std::string> ? "a string"
+                         : std::is_same_v<T, bool>      ? "true or false"
+                         : std::is_floating_point_v<T>  ? "a number"
+                                                        : "an integer";
     throw Error(where(src, n, key), "expected " + expect + ", got '" + (n.IsScalar() ? n.Scalar() : std::string("<non-scalar>")) + "'");
   }
 }
@@ -93,7 +96,8 @@ SearchConfig parse_config(const std::string& text, const std::string& src) {
   if (!root.IsDefined() || root.IsNull()) throw Error(src, "empty config");
   check_keys(src, root, "",
              {"name", "space", "dataset", "proxies", "combine", "strategy", "budget", "constraints", "limits", "seed",
-              "threads", "intra_op_threads", "batch_size", "data", "database", "output", "top_k", "device"});
+              "threads", "intra_op_threads", "in_flight", "batch_size", "data", "database", "output", "top_k", "device",
+              "dedup"});
   SearchConfig c;
   c.source_text = text;
   auto required = [&](const char* k) {
@@ -165,12 +169,20 @@ SearchConfig parse_config(const std::string& text, const std::string& src) {
     if (l["candidate_seconds"]) positive(src, l["candidate_seconds"], "limits.candidate_seconds", c.limits.candidate_seconds = get<double>(src, l["candidate_seconds"], "limits.candidate_seconds"));
     if (l["candidate_memory_mb"]) positive(src, l["candidate_memory_mb"], "limits.candidate_memory_mb", c.limits.candidate_memory_mb = get<double>(src, l["candidate_memory_mb"], "limits.candidate_memory_mb"));
   }
+  if (auto d = root["dedup"]) {
+    check_keys(src, d, "dedup", {"structural"});
+    if (d["structural"]) c.dedup.structural = get<bool>(src, d["structural"], "dedup.structural");
+  }
   if (root["seed"]) c.seed = get<std::uint64_t>(src, root["seed"], "seed");
   if (root["threads"]) {
     c.threads = get<int>(src, root["threads"], "threads");
     if (c.threads < 0) throw Error(where(src, root["threads"], "threads"), "must be >= 0 (0 = all cores)");
   }
   if (root["intra_op_threads"]) positive(src, root["intra_op_threads"], "intra_op_threads", c.intra_op_threads = get<int>(src, root["intra_op_threads"], "intra_op_threads"));
+  if (root["in_flight"]) {
+    c.in_flight = get<int>(src, root["in_flight"], "in_flight");
+    if (c.in_flight < 0) throw Error(where(src, root["in_flight"], "in_flight"), "must be >= 0 (0 = 2 x threads)");
+  }
   if (root["batch_size"]) positive(src, root["batch_size"], "batch_size", c.batch_size = get<int>(src, root["batch_size"], "batch_size"));
   if (root["top_k"]) positive(src, root["top_k"], "top_k", c.top_k = get<int>(src, root["top_k"], "top_k"));
   if (root["device"]) c.device = get<std::string>(src, root["device"], "device");
@@ -204,6 +216,9 @@ nlohmann::json SearchConfig::to_json() const {
   j["budget"] = {{"candidates", opt(budget.candidates)}, {"seconds", opt(budget.seconds)}, {"queries", opt(budget.queries)}};
   j["constraints"] = {{"max_params", opt(constraints.max_params)}, {"max_flops", opt(constraints.max_flops)}};
   j["limits"] = {{"candidate_seconds", limits.candidate_seconds}, {"candidate_memory_mb", limits.candidate_memory_mb}};
+  // Only when on, so the hashes of configs written before the key existed are unchanged
+  // (structural sharing changes which score rows are stored, so it is part of the identity).
+  if (dedup.structural) j["dedup"] = {{"structural", true}};
   j["seed"] = seed;
   j["batch_size"] = batch_size;
   j["device"] = device;
@@ -213,7 +228,7 @@ nlohmann::json SearchConfig::to_json() const {
 }
 
 std::string SearchConfig::config_hash() const {
-  // Threads, database and output don't change results (determinism contract), so they
+  // Threads, in_flight, database and output don't change results (determinism contract), so they
   // are not part of the identity of a config.
   return hash128(to_json().dump()).hex();
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <mutex>
 #include <set>
 #include <unordered_map>
 
@@ -23,6 +24,7 @@
 #include "zcnas/search/strategy.hpp"
 #include "zcnas/spaces/counting.hpp"
 #include "zcnas/spaces/registry.hpp"
+#include "pipeline.hpp"
 
 namespace zcnas::search {
 namespace {
@@ -62,6 +64,28 @@ double estimate_memory_bytes(const spaces::NetGraph& g, std::int64_t batch, doub
   }
   return 4.0 * (2.0 * elems * static_cast<double>(batch) + 3.0 * params);
 }
+
+// One candidate of a score() call on its way through the stages (pipeline.hpp).
+struct Work final : detail::Token {
+  enum class Kind { Skip, Late, Score };          // Skip: budget spent; Late: scored before
+  enum class From { Stored, Cache, Shared, Compute };  // where each proxy value comes from
+  Kind kind = Kind::Skip;
+  std::size_t slot = 0;  // index in the score() call
+  std::size_t rec = 0;   // index in result_.candidates
+  std::string canonical;
+  // prepare (serial)
+  std::vector<From> from;                             // per configured proxy
+  std::vector<std::optional<benchdb::ScoreRow>> hit;  // From::Cache rows
+  std::vector<std::size_t> missing;                   // From::Compute, indices into uses_
+  std::optional<std::size_t> rep;                     // structural dedup: earlier record with the same hash
+  bool build = true;
+  // build + score (parallel; nothing else is touched there)
+  spaces::NetGraph graph;
+  double params = 0, flops = 0;
+  std::string verdict;  // "", "constraint", "memory"
+  proxies::NetworkScores scores;
+  std::string error;
+};
 
 class Driver final : public SearchContext {
  public:
@@ -124,6 +148,20 @@ class Driver final : public SearchContext {
   std::optional<double> query(const std::string& arch) override;
 
  private:
+  // Stages of score() (pipeline.hpp); prepare and finish take mu_.
+  detail::TokenPtr prepare(const std::string& arch, std::size_t slot);
+  void build(Work& w) const;
+  void score_one(Work& w) const;
+  void finish(Work& w, std::vector<std::optional<double>>& out);
+  void record_scores(const Work& w, CandidateRecord& r, const CandidateRecord* rep);
+  void flush();
+  void flush_locked();
+  std::string constraint_verdict(double params, double flops) const {
+    const bool over = (cfg_.constraints.max_params && params > *cfg_.constraints.max_params) ||
+                      (cfg_.constraints.max_flops && flops > *cfg_.constraints.max_flops);
+    return over ? "constraint" : "";
+  }
+
   bool stopped() const { return opt_.stop && opt_.stop->load(); }
   double elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 
@@ -278,157 +316,257 @@ class Driver final : public SearchContext {
   Clock::time_point start_ = Clock::now();
   std::unique_ptr<Progress> progress_;
   std::size_t progress_total_ = 0;
+  // Structural dedup: per structural hash, the first scored candidate with it (the
+  // representative) and the proxies the space declares invariant for that hash.
+  struct HashClass {
+    std::size_t rep = 0;
+    std::set<std::string> invariant;
+  };
+  std::unordered_map<std::string, HashClass> classes_;
+  // Rows waiting for the next transaction.
+  static constexpr std::size_t kCommitEvery = 32;
+  std::vector<benchdb::ScoreRow> pending_rows_;
+  std::size_t pending_candidates_ = 0;
+  std::mutex mu_;  // serialises the pipeline's serial stages (records, dedup, database)
 };
 
 std::vector<std::optional<double>> Driver::score(const std::vector<std::string>& archs) {
+  // Strategies that propose without feedback (exhaustive, zero-cost warm start, random
+  // with objective: proxy) hand over `chunk` candidates per call: the pipeline streams
+  // through them with at most `in_flight` candidates built and waiting, and each call
+  // ends with its rows committed. Strategies that need a result before proposing the
+  // next candidate (REA, local search with objective: proxy) call with one arch: the
+  // pipeline then holds one token, i.e. they stay sequential, as their algorithm is.
   std::vector<std::optional<double>> out(archs.size());
-  struct Job {
-    std::size_t rec;
-    spaces::NetGraph graph;
-    std::vector<std::size_t> missing;  // indices into uses_
-    proxies::NetworkScores scores;
-    std::string error;
-  };
-  std::vector<Job> jobs;
-  std::vector<std::pair<std::size_t, std::size_t>> wanted;  // (output slot, record) scored by this call
-  std::vector<std::pair<std::size_t, std::size_t>> late;    // (output slot, record) answered from earlier work
-  for (std::size_t i = 0; i < archs.size(); ++i) {
-    ++result_.stats.proposed;
-    const std::string canonical = space_.canonical(archs[i]);
-    const bool dup = dedup_.insert(canonical) == Deduper::Outcome::Duplicate;
-    bool created = false;
-    auto& r = record_for(canonical, &created);
-    if (r.scored) {  // scored before (or earlier in this batch): no work, same answer
-      if (dup) ++result_.stats.duplicates;
-      late.emplace_back(i, index_.at(canonical));
-      continue;
-    }
-    if (!candidates_left()) continue;
-    ++scored_;
-    ++result_.stats.unique;
-    r.scored = true;
-    const std::size_t rec = index_.at(canonical);
-    wanted.emplace_back(i, rec);
-    Job job{rec, space_.compile(canonical, dataset_), {}, {}, {}};
-    r.params = static_cast<double>(spaces::param_count(job.graph));
-    r.flops = spaces::flops_naslib(job.graph);
-    if ((cfg_.constraints.max_params && r.params > *cfg_.constraints.max_params) ||
-        (cfg_.constraints.max_flops && r.flops > *cfg_.constraints.max_flops)) {
-      r.status = "constraint";
-      ++result_.stats.constraint_violations;
-      continue;
-    }
-    if (cfg_.limits.candidate_memory_mb > 0 &&
-        estimate_memory_bytes(job.graph, cfg_.batch_size, r.params) > cfg_.limits.candidate_memory_mb * 1024 * 1024) {
-      r.status = "memory";
-      r.message = "estimated memory over limits.candidate_memory_mb";
-      ++result_.stats.failed;
-      continue;
-    }
-    double cached_seconds = 0;
-    for (std::size_t p = 0; p < uses_.size(); ++p) {
-      auto& u = uses_[p];
-      if (!u.proxy) {
-        if (auto it = u.stored.find(r.key); it != u.stored.end()) r.proxies[u.label] = it->second;
-        continue;
-      }
-      if (auto hit = db_.find_score(space_.name(), r.key, dataset_, u.prov)) {
-        if (hit->value) r.proxies[u.label] = *hit->value;
-        else r.status = "failed", r.message = u.label + ": " + hit->status;
-        cached_seconds += hit->seconds;
-      } else {
-        job.missing.push_back(p);
-      }
-    }
-    r.seconds = cached_seconds;
-    if (job.missing.empty()) {
-      r.cache_hit = true;
-      ++result_.stats.cache_hits;
+  detail::Stages st;
+  st.prepare = [&](std::size_t i) { return prepare(archs[i], i); };
+  st.build = [&](detail::Token& t) { build(static_cast<Work&>(t)); };
+  st.score = [&](detail::Token& t) { score_one(static_cast<Work&>(t)); };
+  st.finish = [&](detail::Token& t) { finish(static_cast<Work&>(t), out); };
+  const detail::ScheduleOptions so{opt_.batch_schedule ? detail::Schedule::Batches : detail::Schedule::Pipeline,
+                                   threads_, cfg_.intra_op_threads, static_cast<std::size_t>(cfg_.in_flight)};
+  try {
+    detail::run_stages(archs.size(), so, st);
+  } catch (...) {
+    flush();  // keep what the candidates before the failure computed
+    throw;
+  }
+  flush();
+  return out;
+}
+
+// Serial, in proposal order: everything that touches the records, the dedup tables and
+// the database connection before the work.
+detail::TokenPtr Driver::prepare(const std::string& arch, std::size_t slot) {
+  std::lock_guard lock(mu_);
+  auto w = std::make_shared<Work>();
+  w->slot = slot;
+  ++result_.stats.proposed;
+  w->canonical = space_.canonical(arch);
+  const bool dup = dedup_.insert(w->canonical) == Deduper::Outcome::Duplicate;
+  bool created = false;
+  auto& r = record_for(w->canonical, &created);
+  w->rec = index_.at(w->canonical);
+  if (r.scored) {  // scored before (or earlier in this call): no work, same answer
+    if (dup) ++result_.stats.duplicates;
+    w->kind = Work::Kind::Late;
+    return w;
+  }
+  if (!candidates_left()) return w;  // Kind::Skip
+  ++scored_;
+  ++result_.stats.unique;
+  r.scored = true;
+  w->kind = Work::Kind::Score;
+  const HashClass* cls = nullptr;  // set for a structural duplicate
+  if (cfg_.dedup.structural) {
+    auto [it, first] = classes_.try_emplace(space_.structural_hash(w->canonical));
+    if (first) {
+      it->second.rep = w->rec;
+      for (auto& n : space_.hash_invariant_proxies(w->canonical)) it->second.invariant.insert(std::move(n));
     } else {
-      jobs.push_back(std::move(job));
+      cls = &it->second;  // node-based map: stays valid
+      w->rep = cls->rep;
+      ++result_.stats.structural_duplicates;
     }
   }
-
-  // Build and score the cache misses in parallel; each job writes only its own slot.
-  if (!jobs.empty()) {
-    proxies::ParallelOptions popt{threads_, cfg_.intra_op_threads};
-    proxies::parallel_for_candidates(jobs.size(), popt, [&](std::size_t j) {
-      Job& job = jobs[j];
-      try {
-        std::vector<proxies::ProxyPtr> ps;
-        for (auto p : job.missing) ps.push_back(uses_[p].proxy);
-        proxies::Scorer scorer(ps);
-        proxies::Batch batch;
-        if (scorer.needs_data()) {
-          proxies::BatchOptions bo;
-          bo.dataset = dataset_;
-          bo.batch_size = cfg_.batch_size;
-          bo.seed = cfg_.seed;
-          batch = proxies::make_batch(pool_, job.graph, bo);
-        }
-        job.scores = scorer.score(job.graph, batch, cfg_.seed, device_);
-      } catch (const std::exception& e) {
-        job.error = e.what();
-      }
-    });
-    std::vector<benchdb::ScoreRow> rows;
-    for (auto& job : jobs) {
-      auto& r = result_.candidates[job.rec];
-      ++result_.stats.computed;
-      if (!job.error.empty()) {
-        r.status = "failed";
-        r.message = job.error;
-        continue;
-      }
-      for (std::size_t k = 0; k < job.missing.size(); ++k) {
-        const auto& u = uses_[job.missing[k]];
-        const auto& s = job.scores.scores[k];
-        benchdb::ScoreRow row;
-        row.space = space_.name();
-        row.arch_key = r.key;
-        row.dataset = dataset_;
-        row.prov = u.prov;
-        row.seconds = s.seconds;
-        row.run_id = result_.run_id;
-        if (s.ok()) {
-          row.value = s.value;
-          r.proxies[u.label] = s.value;
-        } else {
-          row.status = proxies::status_name(s.status);
-          r.status = "failed";
-          r.message = u.label + ": " + (s.message.empty() ? row.status : s.message);
-          if (s.status != proxies::ScoreStatus::Error) ++result_.stats.nonfinite;
-        }
-        r.seconds += s.seconds;
-        rows.push_back(std::move(row));
-      }
+  w->from.assign(uses_.size(), Work::From::Compute);
+  w->hit.resize(uses_.size());
+  for (std::size_t p = 0; p < uses_.size(); ++p) {
+    const auto& u = uses_[p];
+    if (!u.proxy) {
+      w->from[p] = Work::From::Stored;
+    } else if (cls && cls->invariant.count(u.name)) {
+      w->from[p] = Work::From::Shared;  // copied from the representative in finish(), not looked up
+    } else if (auto hit = db_.find_score(space_.name(), r.key, dataset_, u.prov)) {
+      w->from[p] = Work::From::Cache;
+      w->hit[p] = std::move(*hit);
+    } else {
+      w->missing.push_back(p);
     }
-    db_.put_scores(rows);  // one transaction per batch: a kill loses at most this batch
   }
+  // Nothing to compute and the counts are the representative's: no need for the graph
+  // (unless the memory estimate is wanted; it reads node shapes).
+  w->build = !(cls && w->missing.empty() && cls->invariant.count("params") && cls->invariant.count("flops") &&
+               cfg_.limits.candidate_memory_mb <= 0);
+  return w;
+}
 
-  // Combine in proposal order (deterministic, independent of the worker count).
-  for (auto [slot, rec] : wanted) {
-    auto& r = result_.candidates[rec];
-    if (r.status == "ok" && cfg_.limits.candidate_seconds > 0 && r.seconds > cfg_.limits.candidate_seconds) {
-      r.status = "timeout";
-      r.message = "proxy time " + std::to_string(r.seconds) + " s over limits.candidate_seconds";
+// Parallel: compile, counts, constraints, memory estimate.
+void Driver::build(Work& w) const {
+  if (w.kind != Work::Kind::Score || !w.build) return;
+  w.graph = space_.compile(w.canonical, dataset_);
+  w.params = static_cast<double>(spaces::param_count(w.graph));
+  w.flops = spaces::flops_naslib(w.graph);
+  w.verdict = constraint_verdict(w.params, w.flops);
+  if (w.verdict.empty() && cfg_.limits.candidate_memory_mb > 0 &&
+      estimate_memory_bytes(w.graph, cfg_.batch_size, w.params) > cfg_.limits.candidate_memory_mb * 1024 * 1024)
+    w.verdict = "memory";
+}
+
+// Parallel: the proxies neither cached nor shared. A failure is recorded, the run goes on.
+void Driver::score_one(Work& w) const {
+  if (w.kind != Work::Kind::Score || w.missing.empty() || !w.verdict.empty()) return;
+  try {
+    std::vector<proxies::ProxyPtr> ps;
+    for (auto p : w.missing) ps.push_back(uses_[p].proxy);
+    proxies::Scorer scorer(ps);
+    proxies::Batch batch;
+    if (scorer.needs_data()) {
+      proxies::BatchOptions bo;
+      bo.dataset = dataset_;
+      bo.batch_size = cfg_.batch_size;
+      bo.seed = cfg_.seed;
+      batch = proxies::make_batch(pool_, w.graph, bo);
     }
-    if (r.status == "ok" && r.proxies.size() < uses_.size()) {
-      r.status = "failed";
-      r.message = "no stored value for every proxy";
-    }
-    if (r.status != "ok") {
-      if (r.status != "constraint") ++result_.stats.failed;
-      progress_->tick();
-      continue;
-    }
+    w.scores = scorer.score(w.graph, batch, cfg_.seed, device_);
+  } catch (const std::exception& e) {
+    w.error = e.what();
+  }
+}
+
+// Serial, in proposal order: record, store, combine.
+void Driver::finish(Work& w, std::vector<std::optional<double>>& out) {
+  std::lock_guard lock(mu_);
+  auto& c = result_.candidates;
+  if (w.kind == Work::Kind::Late) out[w.slot] = c[w.rec].score;
+  if (w.kind != Work::Kind::Score) return;
+  auto& r = c[w.rec];
+  const CandidateRecord* rep = w.rep ? &c[*w.rep] : nullptr;  // finished before: earlier in order
+  if (w.build) {
+    r.params = w.params;
+    r.flops = w.flops;
+  } else {
+    r.params = rep->params;
+    r.flops = rep->flops;
+    w.verdict = constraint_verdict(r.params, r.flops);
+  }
+  if (w.verdict == "constraint") {
+    r.status = "constraint";
+    ++result_.stats.constraint_violations;
+  } else if (w.verdict == "memory") {
+    r.status = "memory";
+    r.message = "estimated memory over limits.candidate_memory_mb";
+  } else {
+    record_scores(w, r, rep);
+  }
+  if (r.status == "ok" && cfg_.limits.candidate_seconds > 0 && r.seconds > cfg_.limits.candidate_seconds) {
+    r.status = "timeout";
+    r.message = "proxy time " + std::to_string(r.seconds) + " s over limits.candidate_seconds";
+  }
+  if (r.status == "ok" && r.proxies.size() < uses_.size()) {
+    r.status = "failed";
+    r.message = "no stored value for every proxy";
+  }
+  if (r.status != "ok") {
+    if (r.status != "constraint") ++result_.stats.failed;
+  } else {
     for (std::size_t p = 0; p < uses_.size(); ++p) ranks_[p].add(r.proxies.at(uses_[p].label));
     r.score = combine(r);
-    out[slot] = r.score;
-    progress_->tick();
+    out[w.slot] = r.score;
   }
-  for (auto [slot, rec] : late) out[slot] = result_.candidates[rec].score;
-  return out;
+  progress_->tick();
+  if (++pending_candidates_ >= kCommitEvery) flush_locked();
+}
+
+// Proxy values of one candidate, in config order: stored sources, cache hits, values
+// shared from its structural representative, computed scores (queued for the database).
+void Driver::record_scores(const Work& w, CandidateRecord& r, const CandidateRecord* rep) {
+  double cached_seconds = 0;
+  for (std::size_t p = 0; p < uses_.size(); ++p) {
+    const auto& u = uses_[p];
+    switch (w.from[p]) {
+      case Work::From::Stored:
+        if (auto it = u.stored.find(r.key); it != u.stored.end()) r.proxies[u.label] = it->second;
+        break;
+      case Work::From::Cache:
+        if (w.hit[p]->value) r.proxies[u.label] = *w.hit[p]->value;
+        else r.status = "failed", r.message = u.label + ": " + w.hit[p]->status;
+        cached_seconds += w.hit[p]->seconds;
+        break;
+      case Work::From::Shared:
+        // Copied, not stored: the database holds only values computed for an arch.
+        if (auto it = rep->proxies.find(u.label); it != rep->proxies.end()) {
+          r.proxies[u.label] = it->second;
+          r.shared_from = rep->arch;
+          ++result_.stats.shared_scores;
+        } else {
+          r.status = "failed";
+          r.message = u.label + ": no value on its structural twin " + rep->arch;
+        }
+        break;
+      case Work::From::Compute:
+        break;
+    }
+  }
+  r.seconds = cached_seconds;
+  if (w.missing.empty()) {
+    if (r.shared_from.empty()) {
+      r.cache_hit = true;
+      ++result_.stats.cache_hits;
+    }
+    return;
+  }
+  ++result_.stats.computed;
+  if (!w.error.empty()) {
+    r.status = "failed";
+    r.message = w.error;
+    return;
+  }
+  for (std::size_t k = 0; k < w.missing.size(); ++k) {
+    const auto& u = uses_[w.missing[k]];
+    const auto& s = w.scores.scores[k];
+    benchdb::ScoreRow row;
+    row.space = space_.name();
+    row.arch_key = r.key;
+    row.dataset = dataset_;
+    row.prov = u.prov;
+    row.seconds = s.seconds;
+    row.run_id = result_.run_id;
+    if (s.ok()) {
+      row.value = s.value;
+      r.proxies[u.label] = s.value;
+    } else {
+      row.status = proxies::status_name(s.status);
+      r.status = "failed";
+      r.message = u.label + ": " + (s.message.empty() ? row.status : s.message);
+      if (s.status != proxies::ScoreStatus::Error) ++result_.stats.nonfinite;
+    }
+    r.seconds += s.seconds;
+    pending_rows_.push_back(std::move(row));
+  }
+}
+
+void Driver::flush() {
+  std::lock_guard lock(mu_);
+  flush_locked();
+}
+
+// One transaction per kCommitEvery finished candidates (and at the end of every
+// score() call): a kill loses at most those, and resume recomputes exactly them.
+void Driver::flush_locked() {
+  if (!pending_rows_.empty()) db_.put_scores(pending_rows_);
+  pending_rows_.clear();
+  pending_candidates_ = 0;
 }
 
 std::optional<double> Driver::query(const std::string& arch) {
@@ -476,7 +614,8 @@ nlohmann::json Driver::summary_json() const {
   nlohmann::json j{{"proposed", s.proposed},     {"unique", s.unique},   {"duplicates", s.duplicates},
                    {"cache_hits", s.cache_hits}, {"computed", s.computed}, {"failed", s.failed},
                    {"constraint_violations", s.constraint_violations}, {"queries", s.queries},
-                   {"nonfinite", s.nonfinite},   {"seconds", s.seconds}};
+                   {"nonfinite", s.nonfinite},   {"seconds", s.seconds},
+                   {"structural_duplicates", s.structural_duplicates}, {"shared_scores", s.shared_scores}};
   if (!result_.trajectory.empty()) j["best_truth"] = result_.trajectory.back().best_truth;
   return j;
 }

@@ -32,7 +32,7 @@ nlohmann::json candidate_json(const CandidateRecord& r) {
           {"score", opt_json(r.score)}, {"proxies", r.proxies}, {"truth", opt_json(r.truth)},
           {"truth_percentile", opt_json(r.truth_percentile)}, {"queried", r.queried},
           {"status", r.status},   {"params", r.params}, {"flops", r.flops}, {"seconds", r.seconds},
-          {"cache_hit", r.cache_hit}};
+          {"cache_hit", r.cache_hit}, {"shared_from", r.shared_from}};
 }
 
 }  // namespace
@@ -50,7 +50,8 @@ nlohmann::json SearchResult::to_json() const {
   j["stats"] = {{"proposed", stats.proposed},     {"unique", stats.unique},       {"duplicates", stats.duplicates},
                 {"cache_hits", stats.cache_hits}, {"computed", stats.computed},   {"failed", stats.failed},
                 {"constraint_violations", stats.constraint_violations},          {"queries", stats.queries},
-                {"nonfinite", stats.nonfinite},   {"seconds", stats.seconds}};
+                {"nonfinite", stats.nonfinite},   {"seconds", stats.seconds},
+                {"structural_duplicates", stats.structural_duplicates}, {"shared_scores", stats.shared_scores}};
   auto top_j = nlohmann::json::array();
   for (auto i : top) top_j.push_back(candidate_json(candidates[i]));
   j["top"] = top_j;
@@ -70,6 +71,9 @@ std::string format_summary(const SearchResult& r) {
   os << "  candidates: " << s.unique << " scored (" << s.cache_hits << " from cache, " << s.computed << " computed), "
      << s.duplicates << " duplicates skipped, " << s.failed << " failed, " << s.constraint_violations
      << " over constraints; " << s.queries << " ground-truth queries; " << num(s.seconds, 1) << " s\n";
+  if (r.config.dedup.structural)
+    os << "  structural dedup: " << s.structural_duplicates << " candidates had the structural hash of an earlier one; "
+       << s.shared_scores << " proxy values shared instead of computed (not stored)\n";
   os << "\n  top " << r.top.size() << " by score";
   if (!r.truth_label.empty()) os << " (truth: " << r.truth_label << ")";
   os << "\n";
@@ -104,14 +108,14 @@ std::vector<std::string> write_report(const SearchResult& r, const std::string& 
   };
   {
     auto f = open("candidates.csv");
-    f << "seq,arch,key,score,truth,truth_percentile,queried,status,params,flops,seconds,cache_hit";
+    f << "seq,arch,key,score,truth,truth_percentile,queried,status,params,flops,seconds,cache_hit,shared_from";
     std::vector<std::string> labels;
     for (const auto& p : r.config.proxies) labels.push_back(p.name), f << "," << csv_field(p.name);
     f << "\n";
     for (const auto& c : r.candidates) {
       f << c.seq << "," << csv_field(c.arch) << "," << csv_field(c.key) << "," << num(c.score, 8) << "," << num(c.truth, 6)
         << "," << num(c.truth_percentile, 3) << "," << (c.queried ? 1 : 0) << "," << c.status << "," << c.params << ","
-        << c.flops << "," << num(c.seconds, 6) << "," << (c.cache_hit ? 1 : 0);
+        << c.flops << "," << num(c.seconds, 6) << "," << (c.cache_hit ? 1 : 0) << "," << csv_field(c.shared_from);
       for (const auto& l : labels) {
         auto it = c.proxies.find(l);
         f << "," << (it == c.proxies.end() ? "" : num(it->second, 10));

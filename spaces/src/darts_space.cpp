@@ -35,6 +35,10 @@ class DartsSpace final : public Space {
   std::string structural_hash(std::string_view canonical) const override {
     return "darts:" + hash128(darts::unique_str(darts::parse(canonical))).hex();
   }
+  // Swapping a node's two pairs or relabelling intermediate nodes moves the same ops (with
+  // the same strides: inputs 0/1 stay inputs 0/1) to other places of the graph: equal
+  // parameter and FLOP counts. Weight- and data-dependent proxies are not listed.
+  std::vector<std::string> hash_invariant_proxies(std::string_view) const override { return {"params", "flops"}; }
 
   NetGraph compile(std::string_view canonical, std::string_view dataset) const override {
     return darts::build(darts::parse(canonical), darts::config_for(resolve_dataset(dataset)));

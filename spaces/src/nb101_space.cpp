@@ -134,6 +134,25 @@ class Nb101Space final : public Space {
   std::string structural_hash(std::string_view canonical) const override {
     return "nb101:" + nb101::graph_hash(*nb101::prune(nb101::parse(canonical))).hex();
   }
+  // Equal hashes = isomorphic pruned cells, and compile() builds the pruned cell, so the
+  // networks are the same graph up to vertex order -- except for channel counts: when the
+  // output's interior fan-in does not divide a cell's channels, the remainder goes to the
+  // lowest-numbered vertices feeding the output (vertex_channels, as in the authors'
+  // model_builder.py), so isomorphic specs can differ by a channel on different ops. Only
+  // when every stack's channels divide evenly (fan-in 1, 2, 4 at 128/256/512) are the
+  // parameter and FLOP counts equal across the class. Weight- and data-dependent proxies
+  // differ with the initialisation and are never listed.
+  std::vector<std::string> hash_invariant_proxies(std::string_view canonical) const override {
+    const auto pruned = nb101::prune(nb101::parse(canonical));
+    if (!pruned) return {};
+    int fan_in = 0;
+    for (int v = 1; v < pruned->n - 1; ++v) fan_in += pruned->edge(v, pruned->n - 1);
+    if (fan_in == 0) return {"params", "flops"};  // input -> output only: one graph
+    const auto cfg = nb101::config_for("cifar10");
+    for (int s = 0; s < cfg.stacks; ++s)
+      if ((cfg.stem_channels << s) % fan_in != 0) return {};
+    return {"params", "flops"};
+  }
 
   NetGraph compile(std::string_view canonical, std::string_view dataset) const override {
     return nb101::build(nb101::parse(canonical), nb101::config_for(resolve_dataset(dataset)));

@@ -38,6 +38,8 @@ class Tnb101MicroSpace final : public Space {
   std::string structural_hash(std::string_view canonical) const override {
     return "tnb101_micro:" + hash128(tnb101::unique_str(tnb101::parse(canonical))).hex();
   }
+  // Nothing, as for nb201 (same zero-edge rule): equal hashes can differ in params/FLOPs.
+  std::vector<std::string> hash_invariant_proxies(std::string_view) const override { return {}; }
 
   NetGraph compile(std::string_view canonical, std::string_view dataset) const override {
     return tnb101::build(tnb101::parse(canonical), resolve_dataset(dataset));

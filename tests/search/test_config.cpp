@@ -73,3 +73,23 @@ TEST_CASE("every shipped config parses", "[search][config]") {
   }
   CHECK(n >= 1);
 }
+
+TEST_CASE("dedup and in_flight keys", "[search][config]") {
+  auto off = parse_config("space: nb101\ndataset: cifar10\n", "a.yaml");
+  CHECK_FALSE(off.dedup.structural);
+  CHECK(off.in_flight == 0);
+  auto on = parse_config("space: nb101\ndataset: cifar10\ndedup: {structural: true}\nin_flight: 6\n", "b.yaml");
+  CHECK(on.dedup.structural);
+  CHECK(on.in_flight == 6);
+  // Structural sharing changes which rows are stored: part of the config's identity;
+  // the number of tokens in flight is not, and an explicit `false` is the default.
+  CHECK(on.config_hash() != off.config_hash());
+  CHECK(parse_config("space: nb101\ndataset: cifar10\nin_flight: 6\n", "c.yaml").config_hash() == off.config_hash());
+  CHECK(parse_config("space: nb101\ndataset: cifar10\ndedup: {structural: false}\n", "d.yaml").config_hash() ==
+        off.config_hash());
+  CHECK_THROWS_WITH(parse_config("space: nb101\ndataset: c\ndedup: {structural: maybe}\n", "t.yaml"),
+                    Catch::Contains("t.yaml line 3 key 'dedup.structural'") && Catch::Contains("expected true or false"));
+  CHECK_THROWS_WITH(parse_config("space: nb101\ndataset: c\ndedup: {structrual: true}\n", "t.yaml"),
+                    Catch::Contains("dedup.structrual") && Catch::Contains("unknown key"));
+  CHECK_THROWS_WITH(parse_config("space: nb101\ndataset: c\nin_flight: -1\n", "t.yaml"), Catch::Contains("must be >= 0"));
+}

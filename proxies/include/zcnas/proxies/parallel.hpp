@@ -21,4 +21,9 @@ void parallel_for_candidates(std::size_t n, const ParallelOptions& opt, const st
 // Resolved worker count (0 -> oneTBB's default concurrency).
 int resolved_workers(const ParallelOptions& opt);
 
+// Threads of the BLAS libtorch calls (OpenBLAS, found at run time; no-op for other
+// BLAS). parallel_for_candidates sets it to intra_op_threads; other schedulers of
+// candidates (search/src/pipeline.cpp) call it themselves.
+void set_blas_threads(int n);
+
 }  // namespace zcnas::proxies

@@ -32,6 +32,13 @@ struct Limits {
   double candidate_memory_mb = 0;
 };
 
+struct Dedup {
+  // Candidates with equal structural hash (Space::structural_hash) share the proxies
+  // the space declares invariant under it (Space::hash_invariant_proxies); off: only
+  // whitespace-normalized text duplicates are skipped.
+  bool structural = false;
+};
+
 struct SearchConfig {
   std::string name;
   std::string space;
@@ -43,9 +50,11 @@ struct SearchConfig {
   Budget budget;
   Constraints constraints;
   Limits limits;
+  Dedup dedup;
   std::uint64_t seed = 0;
   int threads = 0;           // oneTBB workers (0 = all cores)
   int intra_op_threads = 1;  // libtorch threads per worker
+  int in_flight = 0;         // candidates in the scoring pipeline at once (0 = 2 x threads)
   int batch_size = 32;
   std::string device = "cpu";  // cpu | cuda | cuda:N
   std::string data;          // optional path to CIFAR-10-layout images

@@ -3,10 +3,12 @@
 // training pipeline calls (`zcnas::search::run(config)`), with an example in
 // examples/search_example.cpp.
 //
-// Pipeline per batch of candidates a strategy proposes:
-//   canonicalise -> dedup (whitespace-normalized hash) -> constraints (IR counts)
-//   -> cache lookup (benchdb, full provenance) -> build + score missing proxies in
-//   parallel (oneTBB) -> store (one transaction per batch) -> combine.
+// Pipeline over the candidates a strategy proposes (one tbb::parallel_pipeline per
+// score() call, a bounded number of candidates in flight; search/src/pipeline.hpp):
+//   canonicalise -> dedup (whitespace-normalized hash; optionally structural hash)
+//   -> cache lookup (benchdb, full provenance) -> build (IR, counts, constraints)
+//   -> score missing proxies (in parallel) -> store (batched transactions) -> combine,
+// the serial stages in proposal order.
 // Everything is a pure function of (config, seed): a run killed at any point and
 // restarted with resume=true replays the same proposals, finds every score it
 // already stored in the cache and continues, so it ends with exactly the results
@@ -38,7 +40,8 @@ struct CandidateRecord {
   std::string message;
   double params = 0, flops = 0;
   double seconds = 0;              // proxy compute time (0 for cache hits)
-  bool cache_hit = false;
+  bool cache_hit = false;          // every proxy value came from the database cache
+  std::string shared_from;         // structural dedup: arch whose hash-invariant proxies it shares
 };
 
 struct TrajectoryPoint {
@@ -50,6 +53,9 @@ struct TrajectoryPoint {
 struct SearchStats {
   std::int64_t proposed = 0, unique = 0, duplicates = 0, cache_hits = 0, computed = 0, failed = 0,
                constraint_violations = 0, queries = 0, nonfinite = 0;
+  // Structural dedup (off by default): text-unique candidates whose structural hash equals
+  // an earlier scored candidate's, and the proxy values copied from those earlier ones.
+  std::int64_t structural_duplicates = 0, shared_scores = 0;
   double seconds = 0;
 };
 
@@ -73,7 +79,10 @@ struct RunOptions {
   bool progress = true;         // progress line on a terminal
   int threads = -1;             // overrides config.threads when >= 0
   std::string benchdata;        // where the CIFAR-10 images are (when config.data is empty)
-  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT) to stop at the next batch boundary
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT): no new candidate starts, those in flight finish
+  // The schedule before the pipeline (prepare+build serially, score in one parallel_for,
+  // then store), kept to compare against: same results, lower throughput.
+  bool batch_schedule = false;
 };
 
 SearchResult run(const SearchConfig& config, const RunOptions& options);

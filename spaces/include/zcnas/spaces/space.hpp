@@ -47,6 +47,14 @@ class Space {
 
   // Equal for architectures that compute the same function (space-specific rules).
   virtual std::string structural_hash(std::string_view canonical) const = 0;
+  // Proxies (registry names) whose value is exactly equal, on every data set, for all
+  // architectures with the structural hash of `canonical` (the answer must be the same
+  // for every member of a hash class). Optional structural dedup in search
+  // (`dedup: {structural: true}`, docs/config.md) computes these once per hash and shares
+  // them. Proxies that read weights or data are equal there only up to the random
+  // initialisation, so a space lists only what its compiled graphs share exactly
+  // (tests/search/test_structural.cpp checks each declaration). Ground truth is never shared.
+  virtual std::vector<std::string> hash_invariant_proxies(std::string_view /*canonical*/) const { return {}; }
 
   // Builds the network as the benchmark trained it, with the head for `dataset`.
   virtual NetGraph compile(std::string_view canonical, std::string_view dataset) const = 0;
