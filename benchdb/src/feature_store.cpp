@@ -12,17 +12,24 @@ namespace {
 constexpr const char* kFeatureColumns =
     "a.space, a.key, f.dataset, f.kind, f.version, f.settings, f.seed, f.batch_size, f.device, f.data, f.seconds, f.run_id";
 
+// The six provenance columns (kind, version, settings, seed, batch_size, device) from column `first` on.
+FeatureProvenance read_prov(SQLite::Statement& s, int first) {
+  FeatureProvenance p;
+  p.kind = s.getColumn(first).getString();
+  p.version = s.getColumn(first + 1).getInt();
+  p.settings = s.getColumn(first + 2).getString();
+  p.seed = static_cast<std::uint64_t>(s.getColumn(first + 3).getInt64());
+  p.batch_size = s.getColumn(first + 4).getInt();
+  p.device = s.getColumn(first + 5).getString();
+  return p;
+}
+
 FeatureRow read_feature(SQLite::Statement& s) {
   FeatureRow r;
   r.space = s.getColumn(0).getString();
   r.arch_key = s.getColumn(1).getString();
   r.dataset = s.getColumn(2).getString();
-  r.prov.kind = s.getColumn(3).getString();
-  r.prov.version = s.getColumn(4).getInt();
-  r.prov.settings = s.getColumn(5).getString();
-  r.prov.seed = static_cast<std::uint64_t>(s.getColumn(6).getInt64());
-  r.prov.batch_size = s.getColumn(7).getInt();
-  r.prov.device = s.getColumn(8).getString();
+  r.prov = read_prov(s, 3);
   r.data = s.getColumn(9).getString();
   r.seconds = s.getColumn(10).getDouble();
   if (!s.getColumn(11).isNull()) r.run_id = s.getColumn(11).getInt64();
@@ -126,12 +133,7 @@ std::vector<StoredFeatures> Database::stored_features(std::string_view space) {
     while (s.executeStep()) {
       StoredFeatures f;
       f.dataset = s.getColumn(0).getString();
-      f.prov.kind = s.getColumn(1).getString();
-      f.prov.version = s.getColumn(2).getInt();
-      f.prov.settings = s.getColumn(3).getString();
-      f.prov.seed = static_cast<std::uint64_t>(s.getColumn(4).getInt64());
-      f.prov.batch_size = s.getColumn(5).getInt();
-      f.prov.device = s.getColumn(6).getString();
+      f.prov = read_prov(s, 1);
       f.rows = s.getColumn(7).getInt64();
       out.push_back(std::move(f));
     }
