@@ -494,6 +494,17 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         out = torch::upsample_nearest2d(in(0), {in(0).size(2) * a.factor, in(0).size(3) * a.factor});
         break;
       }
+      case OpKind::ChannelShuffle: {  // torchvision shufflenetv2.channel_shuffle: view, transpose(1, 2), flatten
+        const auto g = n.as<ChannelShuffleAttr>().groups;
+        const auto& x = in(0);
+        out = x.reshape({x.size(0), g, x.size(1) / g, x.size(2), x.size(3)}).transpose(1, 2).reshape(x.sizes());
+        break;
+      }
+      case OpKind::ChannelSlice: {
+        const auto& a = n.as<ChannelSliceAttr>();
+        out = in(0).slice(1, a.start, a.end);
+        break;
+      }
     }
     if (observe) observe(id, n, out);
     v[id] = std::move(out);

@@ -58,6 +58,8 @@ std::string_view op_name(OpKind k) {
     case OpKind::DynamicConv: return "dynamic_conv";
     case OpKind::SelectToken: return "select_token";
     case OpKind::MeanTokens: return "mean_tokens";
+    case OpKind::ChannelShuffle: return "channel_shuffle";
+    case OpKind::ChannelSlice: return "channel_slice";
   }
   return "?";
 }
@@ -451,6 +453,23 @@ Shape infer(OpKind op, const std::vector<const Shape*>& in, const Attr& attr, co
       if (a.factor <= 0) fail(name, "upsample factor must be positive");
       return Shape{s[0], s[1] * a.factor, s[2] * a.factor};
     }
+    case OpKind::ChannelShuffle: {
+      arity(1);
+      const auto& s = need_image(name, *in[0]);
+      const auto& a = attr_as<ChannelShuffleAttr>(name, op, attr);
+      if (a.groups <= 0 || s[0] % a.groups)
+        fail(name, "cannot shuffle " + std::to_string(s[0]) + " channels in " + std::to_string(a.groups) + " groups");
+      return s;
+    }
+    case OpKind::ChannelSlice: {
+      arity(1);
+      const auto& s = need_image(name, *in[0]);
+      const auto& a = attr_as<ChannelSliceAttr>(name, op, attr);
+      if (a.start < 0 || a.end <= a.start || a.end > s[0])
+        fail(name, "channel slice [" + std::to_string(a.start) + ", " + std::to_string(a.end) + ") is not a non-empty range of " +
+                       std::to_string(s[0]) + " channels");
+      return Shape{a.end - a.start, s[1], s[2]};
+    }
   }
   fail(name, "unknown op");
 }
@@ -603,6 +622,13 @@ NodeId NetGraph::mean_tokens(NodeId x, std::string name, MeanTokensAttr a) {
   return add(OpKind::MeanTokens, {x}, a.first == 0 ? Attr{NoAttr{}} : Attr{a}, std::move(name));
 }
 
+NodeId NetGraph::channel_shuffle(NodeId x, ChannelShuffleAttr a, std::string name) {
+  return add(OpKind::ChannelShuffle, {x}, a, std::move(name));
+}
+NodeId NetGraph::channel_slice(NodeId x, ChannelSliceAttr a, std::string name) {
+  return add(OpKind::ChannelSlice, {x}, a, std::move(name));
+}
+
 void NetGraph::set_output(NodeId id) {
   if (id < 0 || id >= static_cast<NodeId>(nodes_.size())) fail("output", "node id does not exist");
   output_ = id;
@@ -698,6 +724,10 @@ std::string NetGraph::to_text() const {
             os << " index=" << a.index;
           else if constexpr (std::is_same_v<T, MeanTokensAttr>)
             os << " first=" << a.first;
+          else if constexpr (std::is_same_v<T, ChannelShuffleAttr>)
+            os << " groups=" << a.groups;
+          else if constexpr (std::is_same_v<T, ChannelSliceAttr>)
+            os << " start=" << a.start << " end=" << a.end;
         },
         n.attr);
     if (n.fold != 1) os << " fold=" << n.fold;

@@ -6,7 +6,9 @@
 //   (+ Flatten when the IR drops the 1x1), Add -> Add (2 inputs) / Sum (1 or >= 3), Mul -> Mul, Concat -> Concat(axis 1),
 //   Linear -> Gemm(transB=1) on {F}, Flatten -> Flatten(axis 1), Pad2d -> Pad, Slice2d -> Slice,
 //   Upsample2d -> Resize(nearest, asymmetric, floor) which is torch's upsample_nearest2d,
-//   FoldTiles/UnfoldTiles -> Reshape to [-1, C, H, W] (the executor's own reshape), Zero -> Mul by 0
+//   FoldTiles/UnfoldTiles -> Reshape to [-1, C, H, W] (the executor's own reshape), ChannelShuffle ->
+//   marked Reshape [N,g,C/g,H,W] + Transpose(0,2,1,3,4) + Reshape [N,C,H,W], ChannelSlice -> Slice on
+//   axis 1, Zero -> Mul by 0
 //   (after Slice(steps=s) when it subsamples; a channel-changing Zero keeps channel 0 of the
 //   subsampled input, multiplies by 0 and Expands to [1, C_out, 1, 1]: the same zeros as the
 //   reference's fresh x.new_zeros, except that inf/NaN inputs would give NaN).
@@ -424,6 +426,22 @@ class Writer {
       case OpKind::UnfoldTiles: {
         const auto& s = n.shape;
         node("Reshape", nm, {in(0), const_i64(nm + "/shape", {-1, s[0], s[1], s[2]})}, {nm});
+        return;
+      }
+      case OpKind::ChannelShuffle: {  // composite: Reshape [N,g,C/g,H,W] -> Transpose(0,2,1,3,4) -> Reshape [N,C,H,W]
+        const auto g = n.as<ChannelShuffleAttr>().groups;
+        const auto& s = n.shape;
+        owner_ = nm;
+        part("Reshape", nm + "/groups", {in(0), const_i64(nm + "/group_shape", {0, g, s[0] / g, s[1], s[2]})});
+        attr_ints(part("Transpose", nm + "/transpose", {nm + "/groups"}), "perm", {0, 2, 1, 3, 4});
+        mark(node("Reshape", nm, {nm + "/transpose", const_i64(nm + "/shape", {0, s[0], s[1], s[2]})}, {nm}), "channel_shuffle",
+             {in(0)}, {}, "groups=" + std::to_string(g));
+        return;
+      }
+      case OpKind::ChannelSlice: {  // a single standard op: Slice on axis 1
+        const auto& a = n.as<ChannelSliceAttr>();
+        node("Slice", nm,
+             {in(0), const_i64(nm + "/starts", {a.start}), const_i64(nm + "/ends", {a.end}), const_i64(nm + "/axes", {1})}, {nm});
         return;
       }
       case OpKind::Embedding:

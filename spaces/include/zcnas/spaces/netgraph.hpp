@@ -66,6 +66,10 @@ enum class OpKind {
   DynamicConv,          // DynamicConvAttr: (values {T,A}, kernel logits {T, heads*k}) -> {T,A} (ConvBERT)
   SelectToken,          // SelectTokenAttr: {T, D} -> {D} (e.g. the CLS token)
   MeanTokens,           // {T, D} -> {D}: mean over the tokens (MeanTokensAttr: over tokens [first, T))
+  // Added with the ONNX reader for torchvision's shufflenet_v2 (issue 8); data movement only
+  // (no parameters, 0 FLOPs, as NASLib's tensorwatch / fvcore count them):
+  ChannelShuffle,       // ChannelShuffleAttr: {C,H,W} -> {C,H,W}, torch's channel_shuffle(x, groups)
+  ChannelSlice,         // ChannelSliceAttr: {C,H,W} -> {end-start,H,W}, channels [start, end) (one Split output)
 };
 std::string_view op_name(OpKind k);
 
@@ -210,11 +214,21 @@ struct MeanTokensAttr {
   std::int64_t first = 0;
 };
 
+// torchvision's shufflenetv2.channel_shuffle: view {C,H,W} as {groups, C/groups, H, W}, swap the
+// first two axes, flatten back, so output channel j*groups + i is input channel i*(C/groups) + j.
+struct ChannelShuffleAttr {
+  std::int64_t groups = 2;
+};
+// Channels [start, end) of {C,H,W}, e.g. one half of x.chunk(2, dim=1) (an ONNX Split output).
+struct ChannelSliceAttr {
+  std::int64_t start = 0, end = 0;
+};
+
 using Attr = std::variant<NoAttr, Conv2dAttr, BatchNormAttr, PoolAttr, LinearAttr, PadAttr, SliceAttr, UpsampleAttr,
                           LeakyReLUAttr, ZeroAttr, TileAttr, GlobalPoolAttr, ClipAttr, SoftmaxAttr, InputAttr, ConcatAttr,
                           EmbeddingAttr, AdaptiveEmbeddingAttr, PositionalEmbeddingAttr, PatchEmbedAttr, ClsTokenAttr,
                           LayerNormAttr, GeluAttr, AttentionAttr, LinearTransformAttr, Conv1dAttr, DynamicConvAttr,
-                          SelectTokenAttr, MeanTokensAttr>;
+                          SelectTokenAttr, MeanTokensAttr, ChannelShuffleAttr, ChannelSliceAttr>;
 
 struct Node {
   OpKind op = OpKind::Input;
@@ -283,6 +297,9 @@ class NetGraph {
   NodeId dynamic_conv(NodeId values, NodeId kernel_logits, DynamicConvAttr a, std::string name);
   NodeId select_token(NodeId x, SelectTokenAttr a, std::string name);
   NodeId mean_tokens(NodeId x, std::string name, MeanTokensAttr a = {});
+  // shufflenet_v2 ops (issue 8)
+  NodeId channel_shuffle(NodeId x, ChannelShuffleAttr a, std::string name);
+  NodeId channel_slice(NodeId x, ChannelSliceAttr a, std::string name);
 
   void set_output(NodeId id);
   NodeId output() const;                 // throws if unset
