@@ -5,6 +5,11 @@
 //   GlobalAveragePool -> Flatten(axis 1)          = GlobalAvgPool {C,H,W} -> {C}
 //   Slice(steps) -> Mul(0) [-> Expand]            = Zero with stride [and channel change]
 //   MatMul -> Add(bias)                           = Linear with bias
+//   Reshape [N,g,C/g,H,W] -> Transpose(0,2,1,3,4) -> Reshape [N,C,H,W] = ChannelShuffle (deferred
+//                                                   from the first Reshape to the last)
+// Int64 shape computations (Shape, Gather, Unsqueeze, Concat, Cast, Slice, Add/Sub/Mul/Div on
+// shape values) are evaluated at read time with the batch axis symbolic (the "shape values"
+// section below); they feed Reshape targets, Slice bounds and Split sizes and never enter the IR.
 // Files are untrusted (see onnx.hpp): every index, shape and size read from the file is
 // checked before use.
 #include <torch/torch.h>
@@ -89,6 +94,21 @@ class Reader {
     bool channel0 = false;
   };
   std::map<std::string, Deferred> deferred_;
+  struct PendingShuffle {  // Reshape to [N,g,C/g,H,W] (transposed: after its Transpose(0,2,1,3,4))
+    NodeId src = -1;
+    std::int64_t groups = 1;
+    bool transposed = false;
+  };
+  std::map<std::string, PendingShuffle> shuffles_;
+  // Shape values: int64 tensors computed from shapes (scalar or 1-D); kBatch stands for the
+  // symbolic batch size. (An int64 constant equal to INT64_MIN would read as the batch too.)
+  static constexpr std::int64_t kBatch = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::size_t kMaxShapeLen = 64;  // longest shape value accepted (untrusted files)
+  struct IntVal {
+    std::vector<std::int64_t> v;
+    bool scalar = false;
+  };
+  std::map<std::string, IntVal> ints_;
   std::uint64_t external_bytes_ = 0;
   std::int64_t param_slots_ = 0, param_slots_with_data_ = 0, param_numel_ = 0;
 
@@ -236,7 +256,9 @@ class Reader {
     const Const* c = constant(tensor);
     return c && c->has_data && !c->is_int && c->numel() == 1 && c->f[0] == 0.0f;
   }
-  std::string ir_name(const onnx::NodeProto& n, int idx);
+  std::string ir_name(const onnx::NodeProto& n, int idx) { return unique_name(n.name(), n.op_type() + "_" + std::to_string(idx)); }
+  // `wanted` if it is a valid, unused dotted IR name, else a flat variant; `fallback` when nothing is left.
+  std::string unique_name(const std::string& wanted, const std::string& fallback);
   // The writer's GlobalPoolAttr marker: nullopt when absent, else `functional`.
   static std::optional<bool> global_pool_marker(const onnx::NodeProto& n) {
     const std::string m = kGlobalPoolMarker;
@@ -320,6 +342,17 @@ class Reader {
   void div_gelu(int idx, const onnx::NodeProto& n);
   void reduce_mean(int idx, const onnx::NodeProto& n);
   void marked_op(int idx, const onnx::NodeProto& n);  // the last node of a zcnas composite op (kOpMarker)
+  void transpose(int idx, const onnx::NodeProto& n);
+  void split(int idx, const onnx::NodeProto& n);
+
+  // ---- shape values (issue 8) ------------------------------------------------------------
+  std::optional<IntVal> int_value(const std::string& tensor);  // a shape value or an int constant
+  bool is_shape_computation(const onnx::NodeProto& n);          // every input is an int value (or op Shape)
+  void shape_op(int idx, const onnx::NodeProto& n);             // evaluates it into ints_
+  // Input k as ints (a constant or a shape value); the symbolic batch only where batch_ok.
+  std::vector<std::int64_t> need_ints(const onnx::NodeProto& n, int k, const char* what, bool batch_ok = false);
+  // Per-sample target of Reshape(x {s}, v) when the batch axis stays; nullopt when it changes.
+  std::optional<Shape> reshape_target(const onnx::NodeProto& n, const Shape& s, const std::vector<std::int64_t>& v) const;
 
   std::int64_t norm_axis(const onnx::NodeProto& n, std::int64_t axis, std::size_t per_sample_rank) const {
     const auto rank = static_cast<std::int64_t>(per_sample_rank) + 1;
@@ -462,7 +495,7 @@ const Const* Reader::constant(const std::string& name) {
   return nullptr;
 }
 
-std::string Reader::ir_name(const onnx::NodeProto& n, int idx) {
+std::string Reader::unique_name(const std::string& wanted, const std::string& fallback) {
   auto valid_dotted = [](const std::string& s) {
     if (s.empty() || s.front() == '.' || s.back() == '.' || s.find("..") != std::string::npos) return false;
     for (char c : s)
@@ -474,7 +507,7 @@ std::string Reader::ir_name(const onnx::NodeProto& n, int idx) {
     for (std::size_t p = s.find('.'); p != std::string::npos; p = s.find('.', p + 1)) v.push_back(s.substr(0, p));
     return v;
   };
-  std::string name = n.name();
+  std::string name = wanted;
   bool ok = valid_dotted(name) && !used_names_.count(name) && !prefixes_.count(name);
   if (ok)
     for (const auto& p : proper_prefixes(name)) ok = ok && !used_names_.count(p);
@@ -482,7 +515,7 @@ std::string Reader::ir_name(const onnx::NodeProto& n, int idx) {
     std::string flat;
     for (char c : name) flat.push_back(std::isalnum(static_cast<unsigned char>(c)) ? c : '_');
     while (!flat.empty() && flat.front() == '_') flat.erase(flat.begin());
-    if (flat.empty()) flat = n.op_type() + "_" + std::to_string(idx);
+    if (flat.empty()) flat = fallback;
     if (flat.size() > 200) flat = flat.substr(0, 200);
     name = flat;
     for (int k = 1; used_names_.count(name) || prefixes_.count(name); ++k) name = flat + "_" + std::to_string(k);
@@ -670,38 +703,131 @@ void Reader::flatten(int idx, const onnx::NodeProto& n) {
   bind(n, add(n, [&] { return out_.graph.flatten(x, name); }));
 }
 
-void Reader::reshape(int idx, const onnx::NodeProto& n) {
-  const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
-  const Const& t = need_const(n, 1, "shape");
-  if (!t.is_int) fail(n, "shape must be int64");
-  if (attr_i(n, "allowzero", 0) != 0) fail(n, "allowzero=1 is not supported");
+std::optional<Shape> Reader::reshape_target(const onnx::NodeProto& n, const Shape& s, const std::vector<std::int64_t>& v) const {
+  if (v.empty()) fail(n, "Reshape to a scalar is not supported");
   std::int64_t numel = 1;
   for (auto d : s) numel *= d;
-  const auto& v = t.i;
-  const std::string name = ir_name(n, idx);
-  // [-1 or 0, F] with F = C*H*W (or -1): flatten
-  if (v.size() == 2 && (v[0] == -1 || v[0] == 0) && (v[1] == numel || v[1] == -1) && !(v[0] == -1 && v[1] == -1)) {
-    bind(n, add(n, [&] { return out_.graph.flatten(x, name); }));
+  Shape t;  // per sample; 0 copies the input's dim (allowzero 0), one -1 is inferred
+  int infer = -1;
+  for (std::size_t k = 1; k < v.size(); ++k) {
+    std::int64_t d = v[k];
+    if (d == kBatch) fail(n, "Reshape puts the batch size at position " + std::to_string(k), "only the first axis may be the batch");
+    if (d == 0) {
+      if (k > s.size()) fail(n, "Reshape copies dim " + std::to_string(k) + " (0) that the input " + shape_str(s) + " lacks");
+      d = s[k - 1];
+    }
+    if (d == -1) {
+      if (infer >= 0) fail(n, "Reshape target " + shape_str(v) + " has two -1 entries");
+      infer = static_cast<int>(t.size());
+    } else if (d <= 0) {
+      fail(n, "Reshape target " + shape_str(v) + " has an invalid entry");
+    }
+    t.push_back(d);
+  }
+  std::int64_t known = 1;
+  for (auto d : t)
+    if (d != -1) known = d && known > kMaxNumel / d ? kMaxNumel : known * d;
+  const bool batch_kept = v[0] == kBatch || v[0] == 0 || (v[0] == -1 && infer < 0 && known == numel);
+  if (!batch_kept) {
+    if (v[0] == -1) return std::nullopt;
+    fail(n, "Reshape sets the batch axis to " + std::to_string(v[0]), "the batch axis must stay (0, -1 or the input's size)");
+  }
+  if (infer >= 0) {
+    if (numel % known) fail(n, "Reshape of " + shape_str(s) + " to " + shape_str(v) + ": -1 cannot be inferred");
+    t[infer] = numel / known;
+  } else if (known != numel) {
+    fail(n, "Reshape of " + shape_str(s) + " to " + shape_str(v) + " changes the number of elements per sample");
+  }
+  return t;
+}
+
+void Reader::reshape(int idx, const onnx::NodeProto& n) {
+  if (attr_i(n, "allowzero", 0) != 0) fail(n, "allowzero=1 is not supported");
+  const auto v = need_ints(n, 1, "shape", true);
+  if (auto it = shuffles_.find(n.input(0)); it != shuffles_.end() && it->second.transposed) {  // end of a channel shuffle
+    const auto p = it->second;
+    const Shape& s = shape_of(p.src);
+    const auto t = reshape_target(n, {s[0] / p.groups, p.groups, s[1], s[2]}, v);
+    if (!t || *t != s)
+      fail(n, "the Reshape after a channel shuffle's Transpose must give back [N, " + std::to_string(s[0]) + ", " +
+                  std::to_string(s[1]) + ", " + std::to_string(s[2]) + "], got " + shape_str(v));
+    const std::string name = ir_name(n, idx);
+    bind(n, add(n, [&] { return out_.graph.channel_shuffle(p.src, ChannelShuffleAttr{p.groups}, name); }));
     return;
   }
-  // [-1, c, H, W]: moves channel groups between the batch and channel axes (tile folding)
-  if (v.size() == 4 && v[0] == -1 && s.size() == 3 && v[1] > 0 && v[2] == s[1] && v[3] == s[2]) {
-    if (v[1] == s[0]) {
-      bind(n, add(n, [&] { return out_.graph.identity(x, name); }));
+  const NodeId x = value(n, 0);
+  const Shape& s = shape_of(x);
+  std::int64_t numel = 1;
+  for (auto d : s) numel *= d;
+  if (const auto t = reshape_target(n, s, v)) {
+    if (*t == s || t->size() == 1) {  // same shape, or [N, C*H*W]
+      const std::string name = ir_name(n, idx);
+      bind(n, add(n, [&] { return *t == s ? out_.graph.identity(x, name) : out_.graph.flatten(x, name); }));
       return;
     }
-    if (s[0] % v[1] == 0) {
-      bind(n, add(n, [&] { return out_.graph.fold_tiles(x, TileAttr{s[0] / v[1]}, name); }));
+    // [N, g, C/g, H, W] starting torchvision's channel_shuffle: Transpose(0,2,1,3,4) and a Reshape back follow.
+    if (s.size() == 3 && t->size() == 4 && (*t)[2] == s[1] && (*t)[3] == s[2]) {
+      const int tr = sole_consumer(n.output(0));
+      const bool pattern = tr >= 0 && g_.node(tr).op_type() == "Transpose" &&
+                           attr_is(g_.node(tr), "perm", {}) == std::vector<std::int64_t>{0, 2, 1, 3, 4} &&
+                           sole_consumer(g_.node(tr).output(0)) >= 0 &&
+                           g_.node(sole_consumer(g_.node(tr).output(0))).op_type() == "Reshape";
+      if (!pattern)
+        fail(n, "Reshape of " + shape_str(s) + " to " + shape_str(v) + " is supported only as the start of a channel shuffle",
+             "Reshape [N,g,C/g,H,W] -> Transpose(perm 0,2,1,3,4) -> Reshape [N,C,H,W], each the sole reader of the previous");
+      shuffles_[n.output(0)] = PendingShuffle{x, (*t)[0], false};
       return;
     }
-    if (v[1] % s[0] == 0) {
-      bind(n, add(n, [&] { return out_.graph.unfold_tiles(x, TileAttr{v[1] / s[0]}, name); }));
+  } else if (v.size() == 4 && s.size() == 3 && v[1] > 0 && v[2] == s[1] && v[3] == s[2]) {
+    // [-1, c, H, W]: moves channel groups between the batch and channel axes (tile folding)
+    if (s[0] % v[1] == 0 || v[1] % s[0] == 0) {
+      const std::string name = ir_name(n, idx);
+      bind(n, add(n, [&] {
+        return s[0] % v[1] == 0 ? out_.graph.fold_tiles(x, TileAttr{s[0] / v[1]}, name)
+                                : out_.graph.unfold_tiles(x, TileAttr{v[1] / s[0]}, name);
+      }));
       return;
     }
   }
   fail(n, "Reshape of " + shape_str(s) + " to " + shape_str(v) + " is not supported",
-       "supported: flattening to [N, -1] and moving channel groups to the batch ([-1, C, H, W])");
+       "supported: flattening to [N, -1], moving channel groups to the batch ([-1, C, H, W]) and channel shuffles");
+}
+
+void Reader::transpose(int, const onnx::NodeProto& n) {
+  auto it = shuffles_.find(n.input_size() ? n.input(0) : std::string());
+  if (it == shuffles_.end() || it->second.transposed || attr_is(n, "perm", {}) != std::vector<std::int64_t>{0, 2, 1, 3, 4})
+    fail(n, "Transpose is supported only inside a channel shuffle",
+         "Reshape [N,g,C/g,H,W] -> Transpose(perm 0,2,1,3,4) -> Reshape [N,C,H,W] (torchvision's channel_shuffle)");
+  auto p = it->second;
+  p.transposed = true;
+  shuffles_[n.output(0)] = p;
+}
+
+void Reader::split(int idx, const onnx::NodeProto& n) {
+  const NodeId x = value(n, 0);
+  const Shape& s = shape_of(x);
+  if (s.size() != 3 || norm_axis(n, attr_i(n, "axis", 0), s.size()) != 1)
+    fail(n, "Split is supported on the channel axis (axis 1) of [N, C, H, W] only");
+  std::vector<std::int64_t> sizes;
+  if (n.input_size() > 1 && !n.input(1).empty()) sizes = need_ints(n, 1, "split");
+  else sizes = attr_is(n, "split", {});  // opset < 13
+  const auto outs = static_cast<std::int64_t>(n.output_size());
+  if (sizes.empty()) {  // equal parts
+    if (outs < 1 || s[0] % outs) fail(n, "cannot split " + std::to_string(s[0]) + " channels into " + std::to_string(outs) + " equal parts");
+    sizes.assign(static_cast<std::size_t>(outs), s[0] / outs);
+  }
+  std::int64_t total = 0;
+  for (auto d : sizes) total += d > 0 ? d : kMaxNumel;
+  if (static_cast<std::int64_t>(sizes.size()) != outs || total != s[0])
+    fail(n, "split sizes " + shape_str(sizes) + " do not divide " + std::to_string(s[0]) + " channels into " + std::to_string(outs) + " parts");
+  std::int64_t start = 0;
+  for (int k = 0; k < n.output_size(); ++k) {
+    const ChannelSliceAttr a{start, start + sizes[static_cast<std::size_t>(k)]};
+    start = a.end;
+    if (n.output(k).empty()) continue;
+    const std::string name = unique_name(n.name() + "_" + std::to_string(k), "Split_" + std::to_string(idx) + "_" + std::to_string(k));
+    values_[n.output(k)] = add(n, [&] { return out_.graph.channel_slice(x, a, name); });
+  }
 }
 
 void Reader::add_sum(int idx, const onnx::NodeProto& n) {
@@ -773,15 +899,13 @@ void Reader::slice(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
   const Shape& s = shape_of(x);
   if (s.size() != 3) fail(n, "Slice is supported on {C,H,W} tensors only");
-  const Const& starts = need_const(n, 1, "starts");
-  const Const& ends = need_const(n, 2, "ends");
+  const auto starts = need_ints(n, 1, "starts"), ends = need_ints(n, 2, "ends");  // constants or shape values
   std::vector<std::int64_t> axes, steps;
-  if (n.input_size() > 3 && !n.input(3).empty()) axes = need_const(n, 3, "axes").i;
-  else for (std::size_t k = 0; k < starts.i.size(); ++k) axes.push_back(static_cast<std::int64_t>(k));
-  if (n.input_size() > 4 && !n.input(4).empty()) steps = need_const(n, 4, "steps").i;
-  else steps.assign(starts.i.size(), 1);
-  if (!starts.is_int || !ends.is_int || starts.i.size() != ends.i.size() || axes.size() != starts.i.size() ||
-      steps.size() != starts.i.size())
+  if (n.input_size() > 3 && !n.input(3).empty()) axes = need_ints(n, 3, "axes");
+  else for (std::size_t k = 0; k < starts.size(); ++k) axes.push_back(static_cast<std::int64_t>(k));
+  if (n.input_size() > 4 && !n.input(4).empty()) steps = need_ints(n, 4, "steps");
+  else steps.assign(starts.size(), 1);
+  if (starts.size() != ends.size() || axes.size() != starts.size() || steps.size() != starts.size())
     fail(n, "starts/ends/axes/steps must be int lists of equal length");
   // Per axis of the batched tensor: begin, end (clamped as ONNX does), step.
   std::int64_t b[4] = {0, 0, 0, 0}, e[4] = {0, s[0], s[1], s[2]}, st[4] = {1, 1, 1, 1};
@@ -793,8 +917,8 @@ void Reader::slice(int idx, const onnx::NodeProto& n) {
     const auto dim = s[ax - 1];
     if (steps[k] <= 0) fail(n, "Slice with a non-positive step is not supported");
     auto clampi = [&](std::int64_t v) { return std::clamp(v < 0 ? v + dim : v, std::int64_t{0}, dim); };
-    b[ax] = clampi(starts.i[k]);
-    e[ax] = clampi(ends.i[k]);
+    b[ax] = clampi(starts[k]);
+    e[ax] = clampi(ends[k]);
     st[ax] = steps[k];
     if (e[ax] <= b[ax]) fail(n, "Slice gives an empty tensor");
   }
@@ -806,14 +930,18 @@ void Reader::slice(int idx, const onnx::NodeProto& n) {
     deferred_[n.output(0)] = Deferred{n.input(0), st[2], e[1] == 1 && s[0] != 1};
     return;
   }
-  if (st[1] != 1 || st[2] != 1 || st[3] != 1 || b[1] != 0 || e[1] != s[0])
-    fail(n, "Slice with steps or on the channel axis is not supported", "supported: crops of H/W");
+  if (st[1] != 1 || st[2] != 1 || st[3] != 1) fail(n, "Slice with steps is not supported", "supported: crops of H/W, channel ranges");
+  const std::string name = ir_name(n, idx);
+  if (b[1] != 0 || e[1] != s[0]) {  // a channel range, e.g. one half of x.chunk(2, dim=1)
+    if (touched[2] || touched[3]) fail(n, "Slice of channels and H/W at once is not supported");
+    bind(n, add(n, [&] { return out_.graph.channel_slice(x, ChannelSliceAttr{b[1], e[1]}, name); }));
+    return;
+  }
   SliceAttr a;
   a.top = b[2];
   a.bottom = s[1] - e[2];
   a.left = b[3];
   a.right = s[2] - e[3];
-  const std::string name = ir_name(n, idx);
   bind(n, add(n, [&] { return out_.graph.slice2d(x, a, name); }));
 }
 
@@ -1045,8 +1173,17 @@ void Reader::div_gelu(int, const onnx::NodeProto& n) {
 void Reader::reduce_mean(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
   const auto axes = attr_is(n, "axes", {});
+  if (shape_of(x).size() == 3 && axes.size() == 2 && norm_axis(n, axes[0], 3) == 2 && norm_axis(n, axes[1], 3) == 3) {
+    // x.mean([2, 3]) (torchvision shufflenet_v2's head): a global mean taken by a function, so
+    // GlobalPoolAttr::functional (0 FLOPs in NASLib's module-hook count, like nb101's torch.mean)
+    const bool keep = attr_i(n, "keepdims", 1) != 0;
+    const std::string name = ir_name(n, idx);
+    bind(n, add(n, [&] { return out_.graph.add(OpKind::GlobalAvgPool, {x}, GlobalPoolAttr{keep, true}, name); }));
+    return;
+  }
   if (shape_of(x).size() != 2 || axes.size() != 1 || norm_axis(n, axes[0], 2) != 1 || attr_i(n, "keepdims", 1) != 0)
-    fail(n, "ReduceMean is supported as the mean over tokens (axes [1], keepdims 0 on [N, T, D]) only");
+    fail(n, "ReduceMean is supported as the mean over tokens (axes [1], keepdims 0 on [N, T, D]) or over H, W "
+            "(axes [2, 3] on [N, C, H, W]) only");
   const std::string name = ir_name(n, idx);
   bind(n, add(n, [&] { return out_.graph.mean_tokens(x, name); }));
 }
@@ -1106,6 +1243,9 @@ void Reader::marked_op(int idx, const onnx::NodeProto& n) {
     arity(1);
     PatchEmbedAttr a{get_i("patch"), get_i("dim"), get_i("bias") != 0};
     id = add(n, [&] { return out_.graph.patch_embed(ins[0], a, name); });
+  } else if (op == "channel_shuffle") {  // Reshape [N,g,C/g,H,W] -> Transpose -> Reshape [N,C,H,W]
+    arity(1);
+    id = add(n, [&] { return out_.graph.channel_shuffle(ins[0], ChannelShuffleAttr{get_i("groups")}, name); });
   } else if (op == "cls_token") {
     arity(1);
     id = add(n, [&] { return out_.graph.cls_token(ins[0], name); });
@@ -1143,6 +1283,142 @@ void Reader::marked_op(int idx, const onnx::NodeProto& n) {
   bind(n, id);
 }
 
+// ---- shape values (issue 8) ------------------------------------------------------------------
+// torch.onnx writes `x.view(n, g, c // g, h, w)` and `x.chunk(2, dim=1)` with dynamic batch as
+// int64 subgraphs over Shape(x). They are evaluated here, once, while reading: each value is a
+// scalar or a 1-D list of int64 with kBatch for the symbolic batch size. Arithmetic on the batch
+// is accepted only where it leaves it unchanged (N*1, N/1, N+0, N-0); anything else is an error.
+std::optional<Reader::IntVal> Reader::int_value(const std::string& tensor) {
+  if (auto it = ints_.find(tensor); it != ints_.end()) return it->second;
+  if (tensor.empty() || values_.count(tensor)) return std::nullopt;
+  const Const* c = constant(tensor);
+  if (!c || !c->has_data || !c->is_int || c->dims.size() > 1) return std::nullopt;
+  return IntVal{c->i, c->dims.empty()};
+}
+
+bool Reader::is_shape_computation(const onnx::NodeProto& n) {
+  static const std::set<std::string> ops{"Gather", "Unsqueeze", "Concat", "Cast", "Slice", "Add", "Sub", "Mul", "Div"};
+  if (!ops.count(n.op_type()) || n.input_size() == 0) return false;
+  for (const auto& in : n.input())
+    if (!in.empty() && !int_value(in)) return false;
+  return true;
+}
+
+std::vector<std::int64_t> Reader::need_ints(const onnx::NodeProto& n, int k, const char* what, bool batch_ok) {
+  if (k >= n.input_size() || n.input(k).empty()) fail(n, std::string("missing input '") + what + "'");
+  const auto v = int_value(n.input(k));
+  if (!v) fail(n, std::string("input '") + what + "' (" + n.input(k) + ") must be an int64 constant or computed from shapes");
+  if (!batch_ok)
+    for (auto x : v->v)
+      if (x == kBatch) fail(n, std::string("input '") + what + "' depends on the batch size", "only Reshape targets may");
+  return v->v;
+}
+
+void Reader::shape_op(int, const onnx::NodeProto& n) {
+  const std::string& op = n.op_type();
+  if (n.output_size() != 1) fail(n, "a shape computation must have one output");
+  auto in = [&](int k) -> IntVal {
+    if (k >= n.input_size() || n.input(k).empty()) fail(n, "missing input " + std::to_string(k));
+    auto v = int_value(n.input(k));
+    if (!v) fail(n, "input '" + n.input(k) + "' is not an int64 shape value");
+    return *v;
+  };
+  auto list = [&](int k) {  // a 1-D input without the batch symbol
+    const IntVal v = in(k);
+    for (auto x : v.v)
+      if (x == kBatch) fail(n, "input " + std::to_string(k) + " depends on the batch size");
+    return v.v;
+  };
+  auto one_axis = [&](const std::vector<std::int64_t>& axes, std::int64_t rank) {
+    if (axes.size() != 1 || (axes[0] != 0 && axes[0] != -rank)) fail(n, op + " of shape values is supported on axis 0 only");
+  };
+  IntVal r;
+  if (op == "Shape") {
+    const Node& x = out_.graph.node(value(n, 0));
+    if (x.fold != 1) fail(n, "Shape of a tile-folded tensor is not supported");
+    std::vector<std::int64_t> full{kBatch};
+    full.insert(full.end(), x.shape.begin(), x.shape.end());
+    const auto rank = static_cast<std::int64_t>(full.size());
+    auto clampi = [&](std::int64_t v) { return std::clamp(v < 0 ? v + rank : v, std::int64_t{0}, rank); };
+    const auto b = clampi(attr_i(n, "start", 0)), e = clampi(attr_i(n, "end", rank));
+    if (b < e) r.v.assign(full.begin() + b, full.begin() + e);
+  } else if (op == "Gather") {
+    const IntVal data = in(0), idx = in(1);
+    if (data.scalar) fail(n, "Gather from a scalar shape value");
+    one_axis({attr_i(n, "axis", 0)}, 1);
+    const auto size = static_cast<std::int64_t>(data.v.size());
+    for (auto i : list(1)) {
+      if (i < -size || i >= size) fail(n, "index " + std::to_string(i) + " out of range for a shape of " + std::to_string(size));
+      r.v.push_back(data.v[static_cast<std::size_t>(i < 0 ? i + size : i)]);
+    }
+    r.scalar = idx.scalar;
+  } else if (op == "Unsqueeze") {  // scalar -> [x]
+    const IntVal x = in(0);
+    const auto axes = n.input_size() > 1 ? list(1) : attr_is(n, "axes", {});  // input since opset 13
+    if (!x.scalar) fail(n, "Unsqueeze of shape values is supported from a scalar to a 1-D list only");
+    one_axis(axes, 1);
+    r.v = x.v;
+  } else if (op == "Concat") {
+    one_axis({attr_i(n, "axis", 0)}, 1);
+    for (int k = 0; k < n.input_size(); ++k) {
+      const IntVal x = in(k);
+      if (x.scalar) fail(n, "Concat of scalar shape values");
+      r.v.insert(r.v.end(), x.v.begin(), x.v.end());
+    }
+  } else if (op == "Cast") {
+    const auto to = attr_i(n, "to", 0);
+    if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32)
+      fail(n, "Cast of shape values to ONNX type " + std::to_string(to) + " is not supported", "only int64/int32");
+    r = in(0);
+  } else if (op == "Slice") {
+    const IntVal data = in(0);
+    if (data.scalar) fail(n, "Slice of a scalar shape value");
+    const auto starts = list(1), ends = list(2);
+    const auto axes = n.input_size() > 3 && !n.input(3).empty() ? list(3) : std::vector<std::int64_t>{0};
+    const auto steps = n.input_size() > 4 && !n.input(4).empty() ? list(4) : std::vector<std::int64_t>{1};
+    one_axis(axes, 1);
+    if (starts.size() != 1 || ends.size() != 1 || steps.size() != 1 || steps[0] != 1)
+      fail(n, "Slice of shape values is supported with one start/end and step 1 only");
+    const auto size = static_cast<std::int64_t>(data.v.size());
+    auto clampi = [&](std::int64_t v) { return std::clamp(v < 0 ? v + size : v, std::int64_t{0}, size); };
+    const auto b = clampi(starts[0]), e = clampi(ends[0]);
+    if (b < e) r.v.assign(data.v.begin() + b, data.v.begin() + e);
+  } else {  // Add, Sub, Mul, Div: elementwise, a one-element side broadcast
+    const IntVal a = in(0), b = in(1);
+    if (n.input_size() != 2) fail(n, op + " takes 2 inputs");
+    const auto size = std::max(a.v.size(), b.v.size());
+    if ((a.v.size() != size && a.v.size() != 1) || (b.v.size() != size && b.v.size() != 1))
+      fail(n, op + " of shape values of sizes " + std::to_string(a.v.size()) + " and " + std::to_string(b.v.size()));
+    r.scalar = a.scalar && b.scalar;
+    for (std::size_t k = 0; k < size; ++k) {
+      const auto x = a.v[a.v.size() == 1 ? 0 : k], y = b.v[b.v.size() == 1 ? 0 : k];
+      std::int64_t z = 0;
+      bool bad = false;
+      if (x == kBatch || y == kBatch) {  // only the identities keep the symbolic batch
+        const auto other = x == kBatch ? y : x;
+        const bool keeps = (op == "Mul" && other == 1) || (op == "Add" && other == 0) ||
+                           (x == kBatch && ((op == "Div" && y == 1) || (op == "Sub" && y == 0)));
+        if (!keeps) fail(n, op + " of the batch size is not supported", "the Reshape/Slice this feeds must not depend on it");
+        z = kBatch;
+      } else if (op == "Add") {
+        bad = __builtin_add_overflow(x, y, &z);
+      } else if (op == "Sub") {
+        bad = __builtin_sub_overflow(x, y, &z);
+      } else if (op == "Mul") {
+        bad = __builtin_mul_overflow(x, y, &z);
+      } else {
+        if (y == 0 || (x == std::numeric_limits<std::int64_t>::min() && y == -1)) fail(n, "integer division by zero or overflow");
+        z = x / y;  // ONNX integer Div truncates like C++
+      }
+      if (bad || z == kBatch) fail(n, op + " of shape values overflows int64");
+      r.v.push_back(z);
+    }
+  }
+  if (r.v.size() > kMaxShapeLen) fail(n, "shape value of " + std::to_string(r.v.size()) + " entries (over " + std::to_string(kMaxShapeLen) + ")");
+  if (r.scalar && r.v.size() != 1) fail(n, "scalar shape value with " + std::to_string(r.v.size()) + " entries");
+  ints_[n.output(0)] = std::move(r);
+}
+
 const std::map<std::string, Reader::Handler>& Reader::handlers() {
   static const std::map<std::string, Handler> table{
       {"Conv", &Reader::conv},
@@ -1177,6 +1453,9 @@ const std::map<std::string, Reader::Handler>& Reader::handlers() {
       {"LayerNormalization", &Reader::layer_norm},
       {"Div", &Reader::div_gelu},
       {"ReduceMean", &Reader::reduce_mean},
+      {"Transpose", &Reader::transpose},
+      {"Split", &Reader::split},
+      {"Shape", &Reader::shape_op},
   };
   return table;
 }
@@ -1289,6 +1568,10 @@ OnnxImport Reader::run() {
       marked_op(i, n);
       continue;
     }
+    if (is_shape_computation(n)) {
+      shape_op(i, n);
+      continue;
+    }
     auto it = table.find(n.op_type());
     if (it == table.end())
       fail(n, "unsupported ONNX op '" + n.op_type() + "'", "supported ops: see zcnas::spaces::onnx_supported_ops() / docs/onnx.md");
@@ -1356,7 +1639,9 @@ std::vector<std::string> onnx_supported_ops() {
                                             "HardSwish", "Identity", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Relu",
                                             "Reshape", "Resize", "Sigmoid", "Slice", "Softmax", "Sum", "Tanh",
                                             "Expand (after Mul by 0)", "Gather", "LayerNormalization",
-                                            "Div (GELU: Div-Erf-Add-Mul-Mul)", "ReduceMean (over tokens)",
+                                            "Div (GELU: Div-Erf-Add-Mul-Mul)", "ReduceMean (over tokens; over H, W)",
+                                            "Transpose (channel shuffle)", "Split (channels)",
+                                            "Shape, Gather, Unsqueeze, Concat, Cast, Slice, Add, Sub, Mul, Div on int64 shape values",
                                             "zcnas composite ops (attention, linear_transform, dynamic_conv, conv1d, "
                                             "patch_embed, cls_token, positional_embedding, adaptive_embedding, gelu tanh)"};
   return ops;

@@ -237,12 +237,18 @@ TEST_CASE("torchvision models exported by PyTorch give torch's outputs", "[space
     return;
   }
   const auto meta = nlohmann::json::parse(read_all(dir / "models.json"));
-  REQUIRE(meta.at("models").size() == 3);
+  REQUIRE(meta.at("models").size() == 4);
   for (const auto& m : meta.at("models")) {
     const std::string name = m.at("name");
     INFO(name);
     OnnxImport imp = onnx_read_file((dir / (name + ".onnx")).string());
     CHECK(imp.complete_weights);
+    if (name == "shufflenet_v2_x0_5") {  // torch's shape chains read as 16 channel shuffles and 13 x 2 chunk halves
+      std::map<OpKind, int> ops;
+      for (const auto& n : imp.graph.nodes()) ++ops[n.op];
+      CHECK(ops[OpKind::ChannelShuffle] == 16);
+      CHECK(ops[OpKind::ChannelSlice] == 26);
+    }
     TorchNet net(imp.graph, 0);
     onnx_load_params(*net, imp);
     net->eval();

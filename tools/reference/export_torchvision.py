@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""Exports three torchvision CNNs to ONNX and records their outputs for a fixed input.
+"""Exports four torchvision CNNs to ONNX and records their outputs for a fixed input.
 
 Third-party reference models for the zcnas ONNX reader (tests/spaces/test_onnx.cpp):
-squeezenet1_1, mobilenet_v3_small and resnet18 from Debian's python3-torchvision 0.14,
+squeezenet1_1, mobilenet_v3_small, resnet18 and shufflenet_v2_x0_5 (its channel_shuffle
+exports as shape-computing Shape/Gather/Div chains + Reshape/Transpose/Reshape, its
+x.chunk(2, dim=1) as Split) from Debian's python3-torchvision 0.14,
 with random weights from a fixed seed (no downloads, weights=None), in eval mode, exported
 by torch.onnx (opset 17, the newest ONNX 1.12 knows; the batch axis is symbolic). For each
 model it writes <name>.onnx, <name>.input.bin and <name>.output.bin (raw little-endian
@@ -16,6 +18,8 @@ import argparse
 import json
 import os
 import sys
+
+MODELS = ["squeezenet1_1", "mobilenet_v3_small", "resnet18", "shufflenet_v2_x0_5"]
 
 
 def main():
@@ -37,7 +41,8 @@ def main():
     if os.path.exists(skipped):
         os.remove(skipped)
     meta_path = os.path.join(args.out, "models.json")
-    stamp = {"torch": torch.__version__, "torchvision": torchvision.__version__, "seed": args.seed, "opset": 17}
+    stamp = {"torch": torch.__version__, "torchvision": torchvision.__version__, "seed": args.seed, "opset": 17,
+             "models": MODELS}
     if os.path.exists(meta_path):  # idempotent: same versions and seed, files present -> nothing to do
         with open(meta_path) as f:
             old = json.load(f)
@@ -49,7 +54,7 @@ def main():
 
     torch.set_num_threads(1)
     models = []
-    for name in ["squeezenet1_1", "mobilenet_v3_small", "resnet18"]:
+    for name in MODELS:
         torch.manual_seed(args.seed)
         net = getattr(torchvision.models, name)(weights=None).eval()
         # BatchNorm running statistics are 0/1 after construction; give them values so the
