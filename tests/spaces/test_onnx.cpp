@@ -543,3 +543,240 @@ TEST_CASE("transformer ONNX: GELU from the Erf pattern, bad markers and stray op
     CHECK_THAT(err, Catch::Contains("node 'att'"));
   }
 }
+
+// ---- channel shuffle / channel slice (torchvision shufflenet_v2, issue 8) --------------------
+namespace {
+
+// A ShuffleNetV2 unit (stride 1) as the IR writes it: x.chunk(2, dim=1), branch on the second
+// half, concat, channel_shuffle(2); then a 4-group shuffle and a pooled head.
+NetGraph shuffle_unit() {
+  NetGraph g;
+  auto x = g.input({8, 6, 6});
+  auto a = g.channel_slice(x, {0, 4}, "split_a");
+  auto b = g.channel_slice(x, {4, 8}, "split_b");
+  Conv2dAttr c;
+  c.out_channels = 4;
+  b = g.relu(g.batchnorm(g.conv2d(b, c, "branch.conv"), {}, "branch.bn"), "branch.relu");
+  auto y = g.channel_shuffle(g.concat({a, b}, "cat"), {2}, "shuffle");
+  y = g.channel_shuffle(y, {4}, "shuffle4");
+  g.set_output(g.linear(g.global_avg_pool(g.channel_slice(y, {2, 7}, "tail"), "gap"), {3, true}, "fc"));
+  return g;
+}
+
+// The node list with `extra` inserted before node `at` (ONNX graphs are topologically sorted).
+void insert_nodes(onnx::ModelProto& m, int at, const std::vector<onnx::NodeProto>& extra) {
+  std::vector<onnx::NodeProto> all(m.graph().node().begin(), m.graph().node().end());
+  all.insert(all.begin() + at, extra.begin(), extra.end());
+  auto* nodes = m.mutable_graph()->mutable_node();
+  nodes->Clear();
+  for (auto& n : all) *nodes->Add() = n;
+}
+
+int node_index(const onnx::ModelProto& m, const std::string& name) {
+  for (int i = 0; i < m.graph().node_size(); ++i)
+    if (m.graph().node(i).name() == name) return i;
+  FAIL("no node " << name);
+  return -1;
+}
+
+onnx::NodeProto make_node(const std::string& op, std::vector<std::string> in, const std::string& out) {
+  onnx::NodeProto n;
+  n.set_op_type(op);
+  n.set_name(out);
+  for (auto& s : in) n.add_input(s);
+  n.add_output(out);
+  return n;
+}
+
+void set_int_attr(onnx::NodeProto& n, const std::string& name, std::int64_t v) {
+  auto* a = n.add_attribute();
+  a->set_name(name);
+  a->set_type(onnx::AttributeProto::INT);
+  a->set_i(v);
+}
+
+onnx::NodeProto int_constant(const std::string& out, std::vector<std::int64_t> v, bool scalar = false) {
+  onnx::NodeProto n = make_node("Constant", {}, out);
+  auto* a = n.add_attribute();
+  a->set_name("value");
+  a->set_type(onnx::AttributeProto::TENSOR);
+  auto* t = a->mutable_t();
+  t->set_data_type(onnx::TensorProto::INT64);
+  if (!scalar) t->add_dims(static_cast<std::int64_t>(v.size()));
+  for (auto x : v) t->add_int64_data(x);
+  return n;
+}
+
+// torch.onnx's form of `x.view(n, 2, c // 2, h, w)` with a dynamic batch: Shape, Gather,
+// Div, Cast, Unsqueeze, Concat computing the Reshape target (`batch_op` tampers with N).
+std::vector<onnx::NodeProto> torch_shape_chain(const std::string& x, const std::string& out, const std::string& batch_op = "") {
+  std::vector<onnx::NodeProto> v;
+  v.push_back(make_node("Shape", {x}, out + "/shape"));
+  const char* dims[] = {"n", "c", "h", "w"};
+  for (int d = 0; d < 4; ++d) {
+    v.push_back(int_constant(out + "/i" + dims[d], {d}, true));
+    auto gth = make_node("Gather", {out + "/shape", out + "/i" + dims[d]}, out + "/" + dims[d]);
+    v.push_back(gth);
+  }
+  v.push_back(int_constant(out + "/two", {2}, true));
+  v.push_back(make_node("Div", {out + "/c", out + "/two"}, out + "/cg"));
+  auto cast = make_node("Cast", {out + "/cg"}, out + "/cg64");
+  set_int_attr(cast, "to", onnx::TensorProto::INT64);
+  v.push_back(cast);
+  std::string n_src = out + "/n";
+  if (!batch_op.empty()) {
+    v.push_back(make_node(batch_op, {out + "/n", out + "/two"}, out + "/n2"));
+    n_src = out + "/n2";
+  }
+  v.push_back(int_constant(out + "/axes", {0}));
+  std::vector<std::string> parts;
+  for (const std::string& s : {n_src, out + "/cg64", out + "/h", out + "/w"}) {
+    v.push_back(make_node("Unsqueeze", {s, out + "/axes"}, s + "/u"));
+    parts.push_back(s + "/u");
+  }
+  v.push_back(int_constant(out + "/g", {2}));
+  parts.insert(parts.begin() + 1, out + "/g");
+  auto cat = make_node("Concat", parts, out);
+  set_int_attr(cat, "axis", 0);
+  v.push_back(cat);
+  return v;
+}
+
+std::string serialize(const onnx::ModelProto& m) {
+  std::string bytes;
+  m.SerializeToString(&bytes);
+  return bytes;
+}
+
+// Outputs of the graph read from `bytes` (weights from the file) on x.
+torch::Tensor forward_read(const std::string& bytes, const torch::Tensor& x, OnnxImport* out = nullptr) {
+  OnnxImport imp = onnx_read_bytes(bytes, "model.onnx");
+  TorchNet net(imp.graph, 0);
+  onnx_load_params(*net, imp);
+  net->eval();
+  torch::NoGradGuard ng;
+  auto y = net->forward(x);
+  if (out) *out = std::move(imp);
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("channel shuffle and channel slice: IR shapes, values, counts", "[spaces][ir][onnx][shuffle]") {
+  NetGraph g;
+  auto x = g.input({6, 3, 2});
+  auto s = g.channel_shuffle(x, {3}, "shuffle");
+  auto c = g.channel_slice(s, {1, 4}, "slice");
+  CHECK(g.node(s).shape == Shape{6, 3, 2});
+  CHECK(g.node(c).shape == Shape{3, 3, 2});
+  g.set_output(c);
+  CHECK_THAT(g.to_text(), Catch::Contains("channel_shuffle shuffle in=[0] out=[6,3,2] groups=3"));
+  CHECK_THAT(g.to_text(), Catch::Contains("channel_slice slice in=[1] out=[3,3,2] start=1 end=4"));
+  CHECK(param_count(g) == 0);
+  CHECK(flops_naslib(g) == 0.0);  // data movement: 0 FLOPs, as NASLib's module hooks / fvcore count it
+  CHECK_THROWS_AS(g.channel_shuffle(x, {4}, "bad_groups"), zcnas::Error);  // 6 channels, 4 groups
+  CHECK_THROWS_AS(g.channel_shuffle(x, {0}, "zero_groups"), zcnas::Error);
+  for (auto [b, e] : std::vector<std::pair<std::int64_t, std::int64_t>>{{2, 2}, {-1, 3}, {0, 7}, {4, 3}})
+    CHECK_THROWS_AS(g.channel_slice(x, {b, e}, "bad_slice"), zcnas::Error);
+  NetGraph flat;
+  CHECK_THROWS_AS(flat.channel_shuffle(flat.input({6}), {2}, "flat"), zcnas::Error);  // needs {C,H,W}
+
+  TorchNet net(g, 0);
+  auto in = torch::randn({2, 6, 3, 2});
+  auto got = net->forward(in);
+  // torch's channel_shuffle by its definition: output channel j*g + i is input channel i*(C/g) + j
+  auto shuffled = torch::empty_like(in);
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 2; ++j) shuffled.select(1, j * 3 + i).copy_(in.select(1, i * 2 + j));
+  CHECK(torch::equal(got, shuffled.slice(1, 1, 4)));
+}
+
+TEST_CASE("channel shuffle / slice round-trip through ONNX, also as torch.onnx writes them", "[spaces][onnx][shuffle]") {
+  const NetGraph g = shuffle_unit();
+  round_trip(g, "shuffle unit", 3);  // checker + strict shape inference, same text, bit-identical outputs
+  TorchNet net(g, 4);
+  randomize_bn_stats(net, 6);
+  net->eval();
+  onnx::ModelProto m;
+  REQUIRE(m.ParseFromString(onnx_export(g, net.get())));
+  std::vector<std::string> ops;
+  for (const auto& n : m.graph().node()) ops.push_back(n.op_type());
+  CHECK(std::count(ops.begin(), ops.end(), "Transpose") == 2);
+  CHECK(std::count(ops.begin(), ops.end(), "Slice") == 3);
+  auto x = torch::randn({3, 8, 6, 6}, torch::Generator(at::make_generator<at::CPUGeneratorImpl>(8)));
+  torch::Tensor want;
+  {
+    torch::NoGradGuard ng;
+    want = net->forward(x);
+  }
+
+  // Without the zcnas markers the reader matches Reshape -> Transpose(0,2,1,3,4) -> Reshape itself.
+  onnx::ModelProto plain = m;
+  for (auto& n : *plain.mutable_graph()->mutable_node()) n.clear_doc_string();
+  OnnxImport imp;
+  CHECK(torch::equal(forward_read(serialize(plain), x, &imp), want));
+  CHECK(imp.graph.to_text() == g.to_text());
+
+  // torch.onnx's dynamic-batch form: the first Reshape's target computed by a Shape chain;
+  // x.chunk(2, dim=1) as one Split (with sizes, and without: equal halves).
+  onnx::ModelProto torchish = plain;
+  insert_nodes(torchish, node_index(torchish, "shuffle/groups"), torch_shape_chain("cat", "shuffle/computed_shape"));
+  (*torchish.mutable_graph()->mutable_node())[node_index(torchish, "shuffle/groups")].set_input(1, "shuffle/computed_shape");
+  const int sa = node_index(torchish, "split_a");
+  auto split = make_node("Split", {"input"}, "split_a");
+  split.set_name("chunk");
+  split.add_output("split_b");
+  set_int_attr(split, "axis", 1);
+  const auto with_split = [&](bool sizes) {
+    onnx::ModelProto t = torchish;
+    auto* nodes = t.mutable_graph()->mutable_node();
+    nodes->erase(nodes->begin() + node_index(t, "split_b"));
+    (*nodes)[sa] = split;
+    if (sizes) {
+      *t.mutable_graph()->add_initializer() = [] {
+        onnx::TensorProto c;
+        c.set_name("chunk/sizes");
+        c.set_data_type(onnx::TensorProto::INT64);
+        c.add_dims(2);
+        c.add_int64_data(4);
+        c.add_int64_data(4);
+        return c;
+      }();
+      (*nodes)[sa].add_input("chunk/sizes");
+    }
+    return t;
+  };
+  for (bool sizes : {true, false}) {
+    INFO("split sizes given: " << sizes);
+    OnnxImport t;
+    CHECK(torch::equal(forward_read(serialize(with_split(sizes)), x, &t), want));
+    std::map<OpKind, int> count;
+    for (const auto& n : t.graph.nodes()) ++count[n.op];
+    CHECK(count[OpKind::ChannelShuffle] == 2);
+    CHECK(count[OpKind::ChannelSlice] == 3);
+    CHECK(t.graph.node(1).name == "chunk_0");
+  }
+
+  SECTION("patterns that do not fit are errors naming the node") {
+    auto err = [&](const onnx::ModelProto& bad) { return error_of([&] { onnx_read_bytes(serialize(bad), "bad.onnx"); }); };
+    onnx::ModelProto bad = plain;
+    auto& tr = (*bad.mutable_graph()->mutable_node())[node_index(bad, "shuffle/transpose")];
+    tr.mutable_attribute(0)->set_ints(1, 1);  // perm 0,1,1,3,4
+    CHECK_THAT(err(bad), Catch::Contains("node 'shuffle/groups' (Reshape)") && Catch::Contains("channel shuffle"));
+    bad = plain;  // a Transpose on its own (the Reshape before it removed)
+    (*bad.mutable_graph()->mutable_node())[node_index(bad, "shuffle/transpose")].set_input(0, "cat");
+    bad.mutable_graph()->mutable_node()->erase(bad.mutable_graph()->mutable_node()->begin() + node_index(bad, "shuffle/groups"));
+    CHECK_THAT(err(bad), Catch::Contains("node 'shuffle/transpose' (Transpose)") &&
+                             Catch::Contains("Transpose is supported only inside a channel shuffle"));
+    bad = plain;  // the computed shape multiplies the batch size
+    insert_nodes(bad, node_index(bad, "shuffle/groups"), torch_shape_chain("cat", "shuffle/computed_shape", "Mul"));
+    (*bad.mutable_graph()->mutable_node())[node_index(bad, "shuffle/groups")].set_input(1, "shuffle/computed_shape");
+    CHECK_THAT(err(bad), Catch::Contains("(Mul)") && Catch::Contains("Mul of the batch size is not supported"));
+    bad = with_split(false);  // Split on H
+    (*bad.mutable_graph()->mutable_node())[sa].mutable_attribute(0)->set_i(2);
+    CHECK_THAT(err(bad), Catch::Contains("node 'chunk' (Split)") && Catch::Contains("channel axis"));
+    bad = with_split(false);  // 3 unequal outputs without sizes
+    (*bad.mutable_graph()->mutable_node())[sa].add_output("extra");
+    CHECK_THAT(err(bad), Catch::Contains("cannot split 8 channels into 3 equal parts"));
+  }
+}
