@@ -9,6 +9,7 @@
 
 #include "surrogate.hpp"
 #include "zcnas/common/error.hpp"
+#include "zcnas/predictors/gelu.hpp"
 #include "zcnas/predictors/onnx_text.hpp"
 #include "zcnas/predictors/tokenizer.hpp"
 #include "zcnas/proxies/features.hpp"
@@ -51,9 +52,8 @@ torch::Tensor sinusoid(std::int64_t length, std::int64_t dim) {
 
 struct TextEncoderImpl : torch::nn::Module {
   TextEncoderImpl(std::int64_t vocab, const OnnxTextSettings& s) : d(s.d_model) {
-    // Embedding + sum over a line's tokens rather than EmbeddingBag: libtorch 1.13's
-    // EmbeddingBag(padding_idx) trained non-deterministically here (same seed, one thread,
-    // different models; seen 2026-12-01), Embedding's CPU backward is sequential.
+    // Embedding + sum over a line's tokens (was EmbeddingBag; replaced while hunting the
+    // "same seed, different model" bug, whose cause turned out to be GELU's backward, gelu.hpp).
     bag = register_module("bag", torch::nn::Embedding(torch::nn::EmbeddingOptions(vocab, d).padding_idx(OnnxTextTokenizer::kPad)));
     norm = register_module("norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
     for (int i = 0; i < s.downsample; ++i)
@@ -63,7 +63,7 @@ struct TextEncoderImpl : torch::nn::Module {
       blocks.push_back(register_module(
           "layer" + std::to_string(i),
           torch::nn::TransformerEncoderLayer(
-              torch::nn::TransformerEncoderLayerOptions(d, s.heads).dim_feedforward(s.ff).dropout(s.dropout).activation(torch::kGELU))));
+              torch::nn::TransformerEncoderLayerOptions(d, s.heads).dim_feedforward(s.ff).dropout(s.dropout).activation(contiguous_grad_gelu))));
     fc1 = register_module("fc1", torch::nn::Linear(2 * d, d));
     fc2 = register_module("fc2", torch::nn::Linear(d, 1));
   }
@@ -76,7 +76,7 @@ struct TextEncoderImpl : torch::nn::Module {
     auto lens = lengths;
     for (auto& conv : convs) {
       h = h.masked_fill(pad_mask(lens, h.size(1)).unsqueeze(-1), 0.0);
-      h = torch::gelu(conv(h.transpose(1, 2))).transpose(1, 2);  // B x ceil(L/2) x d
+      h = contiguous_grad_gelu(conv(h.transpose(1, 2))).transpose(1, 2);  // B x ceil(L/2) x d (gelu.hpp: why not torch::gelu)
       for (auto& l : lens) l = (l + 1) / 2;
     }
     const auto mask = pad_mask(lens, h.size(1));  // true = padding
@@ -85,7 +85,7 @@ struct TextEncoderImpl : torch::nn::Module {
     h = x.transpose(0, 1).masked_fill(mask.unsqueeze(-1), 0.0);
     auto count = torch::tensor(lens, torch::kFloat32).unsqueeze(1);
     auto pooled = torch::cat({h.select(1, 0), h.sum(1) / count}, 1);
-    return fc2(torch::gelu(fc1(pooled))).squeeze(-1);
+    return fc2(contiguous_grad_gelu(fc1(pooled))).squeeze(-1);
   }
 
   static torch::Tensor pad_mask(const std::vector<std::int64_t>& lens, std::int64_t L) {
