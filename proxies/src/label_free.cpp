@@ -95,6 +95,12 @@ double inverse_condition_sum(const std::vector<torch::Tensor>& maps) {
 }
 
 double min_correlation_eigenvalue(const torch::Tensor& fmap) {
+  // With C >= HW the centred C x HW matrix has rank <= HW - 1 < C, so the correlation
+  // matrix (PSD; zeroed NaN rows keep it PSD) is singular and its minimum eigenvalue is
+  // exactly 0. The reference's eigensolver returns round-off of order 1e-15 there; we
+  // return the exact value and skip the C x C eigendecomposition, which for a language
+  // model's logits (C = 50,264 vocabulary entries) would need 20 GB and minutes.
+  if (fmap.dim() == 2 && fmap.size(0) >= fmap.size(1)) return 0.0;
   auto f = fmap.to(torch::kFloat64);
   // Pearson correlation of the rows (channels), as torch.corrcoef: covariance
   // normalised by the outer product of the standard deviations.

@@ -76,6 +76,17 @@ TEST_CASE("MeCo core: a constant channel gives zero correlations, as the referen
   auto a = f[0] - f[0].mean(), b = f[2] - f[2].mean();
   const double r = (a.dot(b) / (a.norm() * b.norm())).item<double>();
   CHECK(lf::min_correlation_eigenvalue(g) == Approx(1.0 - std::abs(r)).epsilon(1e-12));
+  // C >= HW: the correlation matrix is singular, so the minimum is exactly 0 (returned without
+  // the C x C eigendecomposition); the full decomposition agrees up to round-off.
+  for (auto [c, hw] : {std::pair{8, 8}, std::pair{40, 7}, std::pair{200, 3}}) {
+    auto h = torch::randn({c, hw}, torch::kFloat64);
+    CHECK(lf::min_correlation_eigenvalue(h) == 0.0);
+    auto centred = h - h.mean(1, true);
+    auto cov = centred.matmul(centred.t());
+    auto sd = cov.diagonal().sqrt();
+    auto corr = cov / sd.unsqueeze(1) / sd.unsqueeze(0);
+    CHECK(torch::linalg_eigvalsh(corr).min().item<double>() == Approx(0.0).margin(1e-12));
+  }
 }
 
 TEST_CASE("Dextr core: inverse condition number and the combination", "[proxies][label_free]") {

@@ -52,7 +52,8 @@ double inverse_condition_sum(const std::vector<torch::Tensor>& maps);
 
 // Minimum eigenvalue of the C x C Pearson-correlation matrix of the rows of a
 // C x HW matrix; entries that are NaN/Inf (constant channels) are set to 0
-// first, as the MeCo reference code does.
+// first, as the MeCo reference code does. Exactly 0 without an eigendecomposition when
+// C >= HW (the matrix is then singular; see label_free.cpp).
 double min_correlation_eigenvalue(const torch::Tensor& fmap);
 
 // Extrinsic curvature (Poole et al. 2016) of the network output along the
