@@ -12,6 +12,7 @@
 
 #include "zcnas/common/error.hpp"
 #include "zcnas/predictors/losses.hpp"
+#include "zcnas/predictors/rank_trainer.hpp"  // match_blas_threads
 #include "zcnas/proxies/node_stats.hpp"
 
 namespace zcnas::predictors {
@@ -127,6 +128,7 @@ class Parzc final : public Predictor {
     auto y = torch::tensor(ys).to(dev);
     x = x.to(dev);
 
+    match_blas_threads();
     torch::manual_seed(s_.seed);  // weight init and dropout
     net_ = Mabn(x.size(1), s_);
     net_->to(dev);
@@ -174,6 +176,7 @@ class Parzc final : public Predictor {
     if (features.empty()) return {};
     auto x = to_tensor(parse(features)).to(device());
     std::lock_guard lock(mu_);
+    match_blas_threads();
     torch::NoGradGuard no_grad;
     net_->eval();
     auto gen = at::make_generator<at::CPUGeneratorImpl>(s_.seed ^ kEpsSalt ^ 0x5bd1e995ull);

@@ -10,6 +10,7 @@
 #include "zcnas/common/error.hpp"
 #include "zcnas/predictors/losses.hpp"
 #include "zcnas/predictors/rank_metrics.hpp"
+#include "zcnas/proxies/parallel.hpp"
 
 namespace zcnas::predictors {
 
@@ -78,10 +79,13 @@ void restore(torch::nn::Module& net, const std::vector<std::pair<std::string, to
 
 }  // namespace
 
+void match_blas_threads() { proxies::set_blas_threads(at::get_num_threads()); }
+
 RankTrainResult fit_ranker(torch::nn::Module& net, const std::function<torch::Tensor(const std::vector<std::int64_t>&)>& forward,
                            const std::vector<double>& targets, const RankTrainOptions& opt) {
   const auto n = targets.size();
   if (n < 2) throw Error("training data", "fewer than 2 archs", "train on at least 2 archs (use --n-train)");
+  match_blas_threads();
   RankTrainResult r;
   r.target_mean = std::accumulate(targets.begin(), targets.end(), 0.0) / static_cast<double>(n);
   double var = 0;

@@ -23,6 +23,7 @@ class SurrogateBase : public Predictor {
     std::vector<Prediction> out;
     if (features.empty()) return out;
     std::lock_guard lock(mu_);
+    match_blas_threads();
     torch::NoGradGuard no_grad;
     module()->eval();
     auto s = scores(features).to(torch::kFloat64).contiguous();

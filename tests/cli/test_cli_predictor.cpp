@@ -97,3 +97,31 @@ TEST_CASE("features and predictor: cache, resume, train, eval, predictor: proxy"
   check_one_line_error(zcnas("features --space nb201 --db " + db), "give --sample N");
   fs::remove_all(dir);
 }
+
+// issue 8: the learned surrogates give the same model for the same seed in two separate
+// processes (different heap contents: the GELU bug of predictors/gelu.hpp showed up here).
+TEST_CASE("predictor train onnxtext/onehot: same seed in two processes, same model", "[cli][predictor][onnxtext][onehot]") {
+  const fs::path dir = fs::temp_directory_path() / ("zcnas_cli_pred_text_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string db = q((dir / "z.db").string());
+  REQUIRE(zcnas("bench import --from " + q(ZCNAS_BENCHDATA_DIR) + " --db " + db).code == 0);
+  const std::string text = q(R"({"d_model":16,"layers":1,"heads":2,"ff":32,"epochs":4,"batch_size":8,"min_count":1})");
+  const std::string onehot = q(R"({"hidden":16,"epochs":4,"batch_size":8})");
+  for (const auto& [kind, settings] : {std::pair{std::string("onnxtext"), text}, std::pair{std::string("onehot"), onehot}}) {
+    INFO(kind);
+    json train[2], eval[2];
+    for (int i = 0; i < 2; ++i) {
+      const std::string model = q((dir / (kind + std::to_string(i) + ".pt")).string());
+      train[i] = ok_json(zcnas("predictor train --kind " + kind + " --space nb201 --dataset cifar10 --n-train 24 --seed 5 --settings " +
+                               settings + " -o " + model + " --db " + db + " --json"));
+      eval[i] = ok_json(zcnas("predictor eval --model " + model + " --space nb201 --sample 40 --seed 3 --db " + db + " --json"));
+    }
+    CHECK(train[1]["training"]["final_train_loss"] == train[0]["training"]["final_train_loss"]);
+    CHECK(train[1]["training"]["best_val_kendall"] == train[0]["training"]["best_val_kendall"]);
+    CHECK(eval[1]["n"] == 40);
+    CHECK(eval[1]["kendall"] == eval[0]["kendall"]);
+    CHECK(eval[1]["spearman"] == eval[0]["spearman"]);
+  }
+  fs::remove_all(dir);
+}

@@ -49,6 +49,15 @@ struct RankTrainResult {
 RankTrainResult fit_ranker(torch::nn::Module& net, const std::function<torch::Tensor(const std::vector<std::int64_t>&)>& forward,
                            const std::vector<double>& targets, const RankTrainOptions& opt);
 
+// Sets the BLAS's own thread count (OpenBLAS, pthread build) to libtorch's intra-op thread
+// count of the calling thread. OpenBLAS otherwise keeps whatever it was given last
+// (OMP_NUM_THREADS at start, or 1 after `zcnas features` computed anything in the same
+// process, proxies::parallel_for_candidates), and its sgemm sums in a thread-count-dependent
+// order: same seed, same libtorch threads, yet final losses 0.0303890357 vs 0.0303890252
+// (2026-12-01, CLI test [onnxtext]). Called by fit_ranker, ParZC's training and every
+// surrogate's predict, so "same seed + same thread count -> same model" holds for one count.
+void match_blas_threads();
+
 // Model files: the module's weights plus "zcnas_metadata" (a JSON document) in one torch archive.
 void save_model_archive(const torch::nn::Module& net, const nlohmann::json& metadata, const std::string& path);
 // Loads the weights into a module built from the metadata; a mismatch is a zcnas::Error naming the file.
