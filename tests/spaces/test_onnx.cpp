@@ -746,6 +746,24 @@ TEST_CASE("channel shuffle / slice round-trip through ONNX, also as torch.onnx w
     }
     return t;
   };
+  {  // opset 11: Split's sizes as the `split` attribute (an input since opset 13)
+    onnx::ModelProto old = plain;
+    old.mutable_opset_import(0)->set_version(11);
+    auto* nodes = old.mutable_graph()->mutable_node();
+    nodes->erase(nodes->begin() + node_index(old, "split_b"));
+    auto attr_split = split;
+    auto* a = attr_split.add_attribute();
+    a->set_name("split");
+    a->set_type(onnx::AttributeProto::INTS);
+    a->add_ints(4);
+    a->add_ints(4);
+    (*nodes)[node_index(old, "split_a")] = attr_split;
+    OnnxImport t;
+    CHECK(torch::equal(forward_read(serialize(old), x, &t), want));
+    CHECK(t.opset == 11);
+    CHECK(t.graph.node(2).op == OpKind::ChannelSlice);
+    CHECK(t.graph.node(2).as<ChannelSliceAttr>().start == 4);
+  }
   for (bool sizes : {true, false}) {
     INFO("split sizes given: " << sizes);
     OnnxImport t;
