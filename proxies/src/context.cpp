@@ -17,7 +17,9 @@ spaces::TorchNet ProxyContext::fresh_net(torch::Dtype dtype) const {
 spaces::TorchNet ProxyContext::fresh_net_without_batchnorm(torch::Dtype dtype) const {
   spaces::NetGraph g;
   for (const auto& n : graph_->nodes()) {
-    if (n.op == spaces::OpKind::Input)
+    if (n.op == spaces::OpKind::Input && graph_->has_token_input())
+      g.token_input(n.shape.at(0), n.name);  // int64 ids stay ids (embedding ops read only those)
+    else if (n.op == spaces::OpKind::Input)
       g.input(n.shape, n.name);
     else if (n.op == spaces::OpKind::BatchNorm2d)
       g.add(spaces::OpKind::Identity, n.inputs, spaces::NoAttr{}, n.name);

@@ -191,3 +191,26 @@ TEST_CASE("transformer proxies on a CNN report an error, not a crash; bad settin
   CHECK_THROWS_AS(make_proxy("wpca", {{"eta", 1.5}}), Error);
   CHECK_THROWS_AS(make_proxy("pca", {{"combine", "max"}}), Error);
 }
+
+TEST_CASE("synflow on a token network: token id 1 everywhere, closed form", "[transformer][synflow]") {
+  // ids -> Embedding(V, D) -> Linear(D -> 2), output {T, 2}. With every parameter replaced by
+  // its absolute value and token id 1 at all T positions, R = sum_t sum_j (sum_k |W_jk| |E_1k| + |b_j|),
+  // so dR/dW_jk = T |E_1k| and synflow = log(sum_jk |W_jk| T |E_1k|) (the Linear is the only metric layer).
+  constexpr std::int64_t kT = 5;
+  spaces::NetGraph g;
+  auto x = g.token_input(kT);
+  x = g.embedding(x, {.num_embeddings = 8000, .dim = 3}, "embed.tok");
+  g.set_output(g.linear(x, {.out_features = 2}, "head.fc"));
+  const auto r = Scorer({make_proxy("synflow")}).score(g, text_batch(g), 7);
+  REQUIRE(r.scores[0].status == ScoreStatus::Ok);
+  spaces::TorchNet net(g, 7);
+  const auto e1 = net->node_weight(by_name(g, "embed.tok"))[1].abs().to(torch::kFloat64);
+  const auto w = net->node_weight(by_name(g, "head.fc")).abs().to(torch::kFloat64);
+  const double expected = std::log((w * e1.unsqueeze(0)).sum().item<double>() * kT);
+  CHECK(r.scores[0].value == Approx(expected).epsilon(1e-6));
+  // The real spaces (their graphs hold LayerNorms, attention, adaptive embeddings) score too.
+  const auto enc = tiny_encoder(2, 32, 4, 64, 16);
+  const auto s = Scorer({make_proxy("synflow")}).score(enc, text_batch(enc), 7);
+  REQUIRE(s.scores[0].status == ScoreStatus::Ok);
+  CHECK(std::isfinite(s.scores[0].value));
+}
