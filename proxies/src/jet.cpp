@@ -88,6 +88,8 @@ bool has_rule(OpKind op) {
     case OpKind::HardSwish:
     case OpKind::HardSigmoid:
     case OpKind::Clip:
+    case OpKind::ChannelShuffle:
+    case OpKind::ChannelSlice:
     case OpKind::Softmax:
       return true;
     default:
@@ -367,6 +369,18 @@ Jet2 forward(spaces::TorchNet& net, const Jet2& input) {
       case OpKind::UnfoldTiles: {
         const auto& xf = in(0);
         out = xf.reshape({xf.size(0) / n.as<spaces::TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
+        break;
+      }
+      case OpKind::ChannelShuffle:  // channel movement: linear, per sample, so the stacked jet moves as one batch
+      case OpKind::ChannelSlice: {
+        // Same expressions as the executor (spaces/src/executor.cpp).
+        const auto& x = in(0);
+        if (n.op == OpKind::ChannelSlice) {
+          out = x.slice(1, n.as<spaces::ChannelSliceAttr>().start, n.as<spaces::ChannelSliceAttr>().end);
+        } else {
+          const auto g = n.as<spaces::ChannelShuffleAttr>().groups;
+          out = x.reshape({x.size(0), g, x.size(1) / g, x.size(2), x.size(3)}).transpose(1, 2).reshape(x.sizes());
+        }
         break;
       }
       default:  // unreachable: unsupported_node() checked every live op above

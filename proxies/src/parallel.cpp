@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
+#include <torch/cuda.h>
+#include <torch/linalg.h>
 #include <tbb/blocked_range.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
@@ -16,6 +18,18 @@ namespace zcnas::proxies {
 void set_blas_threads(int n) {
   using Fn = void (*)(int);
   if (auto f = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) f(n);
+}
+
+void prepare_device(const torch::Device& device) {
+  if (!device.is_cuda()) return;
+  const auto a = torch::eye(3, torch::TensorOptions(torch::kFloat64).device(device)) * 2.0;
+  for (const auto& m : {a, a.to(torch::kFloat32)}) {
+    (void)torch::linalg_eigvalsh(m);
+    (void)torch::linalg_svdvals(m);
+    (void)torch::linalg_qr(m, "r");
+    (void)torch::linalg_slogdet(m);
+  }
+  torch::cuda::synchronize();
 }
 
 int resolved_workers(const ParallelOptions& opt) {

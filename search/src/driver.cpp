@@ -100,6 +100,7 @@ class Driver final : public SearchContext {
     }
     if (device_.is_cuda()) {
       if (!torch::cuda::is_available()) throw Error("config key 'device'", "CUDA is not available here", "use device: cpu");
+      proxies::prepare_device(device_);
       threads_ = 1;  // one GPU: candidates go to it one at a time
     }
     setup_proxies();

@@ -157,6 +157,21 @@ NetGraph tiles_graph() {
   return g;
 }
 
+// shufflenet_v2's channel movement (issue 8's ONNX import): split by channel slices, a
+// branch, concat, channel shuffle.
+NetGraph shuffle_graph() {
+  NetGraph g;
+  auto x = g.input({3, 6, 6});
+  auto c = g.relu(g.batchnorm(g.conv2d(x, {.out_channels = 8, .kernel = 3, .padding = 1}, "c"), {}, "bn"), "r");
+  auto a = g.channel_slice(c, {.start = 0, .end = 4}, "split.0");
+  auto b = g.channel_slice(c, {.start = 4, .end = 8}, "split.1");
+  b = g.relu(g.conv2d(b, {.out_channels = 4, .kernel = 1, .bias = true}, "b.c"), "b.r");
+  auto s = g.channel_shuffle(g.concat({a, b}, "cat"), {.groups = 2}, "shuffle");
+  auto t = g.tanh(g.conv2d(s, {.out_channels = 4, .kernel = 3, .padding = 1}, "c2"), "t");
+  g.set_output(g.linear(g.global_avg_pool(t, "gap"), {.out_features = 5}, "fc"));
+  return g;
+}
+
 const proxies::ImageSet& pool() {
   static const auto p = proxies::read_cifar10(std::string(ZCNAS_BENCHDATA_DIR) + "/cifar10");
   return p;
@@ -211,6 +226,9 @@ TEST_CASE("jet curvature == autograd curvature: hand-made graphs with every op",
   compare_engines(tiles, 4, 6);
   tiles->eval();
   compare_engines(tiles, 5, 3);
+  auto shuffle = make_net(shuffle_graph(), 8);
+  REQUIRE(jet::supported(shuffle->graph()));
+  compare_engines(shuffle, 8, 5);
   for (std::uint64_t seed : {6, 7}) {
     auto mobile = make_net(mobile_ops_graph(), seed);
     REQUIRE(jet::supported(mobile->graph()));

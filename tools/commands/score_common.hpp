@@ -10,6 +10,7 @@
 #include "zcnas/common/error.hpp"
 #include "zcnas/proxies/batch.hpp"
 #include "zcnas/proxies/cifar10.hpp"
+#include "zcnas/proxies/parallel.hpp"
 #include "zcnas/proxies/proxy.hpp"
 #include "zcnas/search/provenance.hpp"
 
@@ -54,6 +55,7 @@ inline torch::Device parse_device(const std::string& name) {
     torch::Device d(name);
     if (d.is_cuda() && !torch::cuda::is_available())
       throw Error("--device " + name, "CUDA is not available in this build of libtorch or on this machine", "use --device cpu");
+    proxies::prepare_device(d);  // before any worker thread touches it
     return d;
   } catch (const c10::Error&) {
     throw Error("--device " + name, "not a device name", "use cpu, cuda or cuda:N");

@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <functional>
 
+#include <torch/types.h>
+
 namespace zcnas::proxies {
 
 struct ParallelOptions {
@@ -25,5 +27,12 @@ int resolved_workers(const ParallelOptions& opt);
 // BLAS). parallel_for_candidates sets it to intra_op_threads; other schedulers of
 // candidates (search/src/pipeline.cpp) call it themselves.
 void set_blas_threads(int n);
+
+// Call once on the main thread before candidates are scored on `device` in parallel.
+// On CUDA, libtorch loads its linear-algebra backend lazily on the first linalg call,
+// and concurrent first calls from several workers fail ("lazy wrapper should be called
+// at most once", seen with MeCo/NWOT/Dextr on 6 workers): this makes those first calls
+// here (eigvalsh, svdvals, qr, slogdet, the ops the proxies use). No-op on CPU.
+void prepare_device(const torch::Device& device);
 
 }  // namespace zcnas::proxies
