@@ -9,12 +9,14 @@
 
 #include "surrogate.hpp"
 #include "zcnas/common/error.hpp"
-#include "zcnas/predictors/gelu.hpp"
+#include "zcnas/spaces/gelu.hpp"
 #include "zcnas/predictors/onnx_text.hpp"
 #include "zcnas/predictors/tokenizer.hpp"
 #include "zcnas/proxies/features.hpp"
 
 namespace zcnas::predictors {
+
+using spaces::contiguous_grad_gelu;
 
 void register_onnx_text_feature() {
   static std::once_flag once;

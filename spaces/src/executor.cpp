@@ -7,6 +7,7 @@
 
 #include "transformer_tables.hpp"
 #include "zcnas/common/error.hpp"
+#include "zcnas/spaces/gelu.hpp"
 
 namespace zcnas::spaces {
 namespace {
@@ -428,7 +429,9 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
       case OpKind::LayerNorm: out = typed_[id].ln->forward(in(0)); break;
       case OpKind::GELU: {
         const auto* a = std::get_if<GeluAttr>(&n.attr);
-        out = torch::gelu(in(0), a && a->tanh ? "tanh" : "none");
+        // erf form through contiguous_grad_gelu: libtorch 1.13's oneDNN gelu_backward misreads a
+        // non-contiguous gradient (gelu.hpp). Same forward; the same backward when it was contiguous.
+        out = a && a->tanh ? torch::gelu(in(0), "tanh") : contiguous_grad_gelu(in(0));
         break;
       }
       case OpKind::Attention: {

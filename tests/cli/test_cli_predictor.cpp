@@ -99,7 +99,7 @@ TEST_CASE("features and predictor: cache, resume, train, eval, predictor: proxy"
 }
 
 // issue 8: the learned surrogates give the same model for the same seed in two separate
-// processes (different heap contents: the GELU bug of predictors/gelu.hpp showed up here).
+// processes (different heap contents: the GELU bug of spaces/gelu.hpp showed up here).
 TEST_CASE("predictor train onnxtext/onehot: same seed in two processes, same model", "[cli][predictor][onnxtext][onehot]") {
   const fs::path dir = fs::temp_directory_path() / ("zcnas_cli_pred_text_" + std::to_string(::getpid()));
   fs::remove_all(dir);

@@ -17,7 +17,7 @@
 
 #include "zcnas/common/csv.hpp"
 #include "zcnas/common/error.hpp"
-#include "zcnas/predictors/gelu.hpp"
+#include "zcnas/spaces/gelu.hpp"
 #include "zcnas/predictors/onehot.hpp"
 #include "zcnas/predictors/onnx_text.hpp"
 #include "zcnas/predictors/onnx_text_model.hpp"
@@ -217,7 +217,7 @@ TEST_CASE("contiguous_grad_gelu: right gradient through a transposed upstream gr
   const auto w = torch::randn({16, 125, 32});
   auto grad_of = [&] {
     auto x = x0.clone().requires_grad_();
-    (predictors::contiguous_grad_gelu(x).transpose(1, 2) * w).sum().backward();
+    (spaces::contiguous_grad_gelu(x).transpose(1, 2) * w).sum().backward();
     return x.grad().clone();
   };
   const auto a = grad_of(), b = grad_of();
@@ -229,12 +229,12 @@ TEST_CASE("contiguous_grad_gelu: right gradient through a transposed upstream gr
   INFO("max |grad - analytic| " << err);
   CHECK(err < 1e-5);
   // Forward: the same values as torch::gelu.
-  CHECK(torch::equal(predictors::contiguous_grad_gelu(x0), torch::gelu(x0)));
+  CHECK(torch::equal(spaces::contiguous_grad_gelu(x0), torch::gelu(x0)));
 }
 
 // Same seed, same thread count -> the same model, bit for bit. Until 2026-12-01 it was not
 // (held-out tau 0.21-0.32 over five same-seed runs): GELU's oneDNN backward read a transposed
-// gradient as contiguous (predictors/gelu.hpp, and the test below).
+// gradient as contiguous (spaces/gelu.hpp, and the test below).
 TEST_CASE("onnxtext: trained on 40 NB201 archs it ranks 40 held-out ones; model file round trip",
           "[predictors][onnxtext][nb201]") {
   torch::set_num_threads(1);

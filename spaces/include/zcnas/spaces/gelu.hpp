@@ -1,6 +1,7 @@
 #pragma once
-// Exact (erf) GELU whose backward always sees a contiguous upstream gradient (the learned
-// surrogates use it instead of torch::gelu / TransformerEncoderLayer's kGELU).
+// Exact (erf) GELU whose backward always sees a contiguous upstream gradient. The executor's
+// GELU op (erf form) and the learned surrogates (predictors/, instead of torch::gelu /
+// TransformerEncoderLayer's kGELU) use it.
 //
 // Why: libtorch 1.13's CPU gelu_backward takes the oneDNN path when the *input* is a contiguous
 // float tensor (use_mkldnn(self) in ATen/native/Activation.cpp, added by pytorch/pytorch#58525)
@@ -18,7 +19,7 @@
 // contiguous already.
 #include <torch/torch.h>
 
-namespace zcnas::predictors {
+namespace zcnas::spaces {
 
 struct ContiguousGradGelu : torch::autograd::Function<ContiguousGradGelu> {
   static torch::Tensor forward(torch::autograd::AutogradContext* ctx, const torch::Tensor& x) {
