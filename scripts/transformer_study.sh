@@ -8,7 +8,8 @@
 #        THREADS (oneTBB workers, default 2), OUT (default out/transformer-study),
 #        PROXIES_<SPACE> to override a space's proxy list, EXTRA (options for every score-space,
 #        e.g. "--device cuda"), SECS (stop scoring a space after SECS seconds with SIGINT; the
-#        finished archs are kept and a second run continues where this one stopped).
+#        finished archs are kept and a second run continues where this one stopped), CHUNK (archs
+#        per database write, default 4: an interrupted run loses at most the chunks in flight).
 # Needs the fortunes corpus (scripts/make-text-corpus.sh) for flexibert and gpt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +34,7 @@ run() {  # space dataset csv batch metric
   local space=$1 ds=$2 csv=$3 batch=$4 metric=$5 var="PROXIES_$1"
   local t0=$(date +%s)
   ${SECS:+timeout -s INT -k 30 "$SECS"} "$Z" score-space --space "$space" --dataset "$ds" \
-    --archs-file "$(ids "$csv" "$space")" --proxy "${!var}" --seed 0 --batch-size "$batch" --threads "$THREADS" \
+    --archs-file "$(ids "$csv" "$space")" --proxy "${!var}" --seed 0 --batch-size "$batch" --threads "$THREADS" --chunk "${CHUNK:-4}" \
     --db "$DB" ${EXTRA:-} >> "$OUT/$space.score.txt" 2>&1 || echo "$space: score-space stopped (rc $?)" | tee -a "$OUT/times.txt"
   echo "$space: scored in $(( $(date +%s) - t0 )) s" | tee -a "$OUT/times.txt"
   # FlexiBERT: beside the true count of the built network (params), the harness's count of

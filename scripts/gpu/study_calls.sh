@@ -11,7 +11,7 @@
 #   2. TNB_TASKS (default "jigsaw"): every TNB-101 micro cell in a seeded random order
 #      (python's random.Random(0).shuffle, as score_shards.sh) with PROXIES (default the
 #      13 data-dependent NAS-Bench-Suite-Zero proxies + params/flops) until time runs out.
-# Results stay in /tmp/zcnas-study; $OUT gets a copy of the databases and a log archive.
+# Results stay in /tmp/zcnas-study; $OUT gets slim gzipped databases and a log archive.
 # Carry gpu-debs, gpu-data (a copy of ../shared/benchdata), .snap and the text corpus folder.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,9 +59,19 @@ open('$W/tnb_keys.txt', 'w').write('\n'.join(keys) + '\n')"
   echo "== tnb $task"; tail -c 400 "$W/tnb_$task.log"
 done
 
+# Return slim copies (a database with the imported tables is ~44 MB, over the device's return
+# limit): only zcnas's own scores and features, gzipped. Here: gunzip, then
+# `zcnas bench merge --db <yours> <file>.db`.
 for f in "$W"/*.db; do
-  python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA wal_checkpoint(TRUNCATE)')" "$f"
-  cp "$f" "$OUT/"
+  python3 - "$f" "/tmp/$(basename "$f" .db)_slim.db" <<'PY'
+import shutil, sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA wal_checkpoint(TRUNCATE)"); c.close()
+shutil.copy(sys.argv[1], sys.argv[2])
+c = sqlite3.connect(sys.argv[2])
+c.execute("DELETE FROM truth"); c.execute("DELETE FROM scores WHERE source != 'zcnas'")
+c.commit(); c.execute("VACUUM"); c.close()
+PY
+  gzip -c "/tmp/$(basename "$f" .db)_slim.db" > "$OUT/$(basename "$f" .db)_slim.db.gz"
 done
 tar -czf "$OUT/logs.tgz" -C "$W" --exclude='*.db*' .
 ls -la "$OUT"
