@@ -9,6 +9,9 @@
 #include "zcnas/proxies/tokens.hpp"
 
 namespace zcnas::proxies {
+namespace detail {
+extern const char* const kBuildTextDir;  // build_text_dir.cpp, generated at configure time
+}  // namespace detail
 namespace {
 constexpr const char* kIdsFile = "fortunes.ids";
 constexpr const char* kVocabFile = "fortunes_bpe8k.vocab";
@@ -17,9 +20,19 @@ constexpr const char* kMakeHint = "run scripts/make-text-corpus.sh (scripts/setu
 
 std::string default_text_dir() {
   if (const char* d = std::getenv("ZCNAS_TEXT_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) return std::string(x) + "/zcnas/text";
-  const char* home = std::getenv("HOME");
-  return std::string(home && *home ? home : ".") + "/.local/share/zcnas/text";
+  std::string user;
+  if (const char* x = std::getenv("XDG_DATA_HOME"); x && *x) {
+    user = std::string(x) + "/zcnas/text";
+  } else {
+    const char* home = std::getenv("HOME");
+    user = std::string(home && *home ? home : ".") + "/.local/share/zcnas/text";
+  }
+  // No user copy yet: the corpus this build made at configure time, if it is still there.
+  const auto has_corpus = [](const std::string& dir) {
+    return std::ifstream(dir + "/" + kVocabFile).good() && std::ifstream(dir + "/" + kIdsFile).good();
+  };
+  if (!has_corpus(user) && has_corpus(detail::kBuildTextDir)) return detail::kBuildTextDir;
+  return user;
 }
 
 std::shared_ptr<const TokenCorpus> TokenCorpus::load(const std::string& dir) {

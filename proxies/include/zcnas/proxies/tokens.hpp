@@ -28,7 +28,8 @@
 
 namespace zcnas::proxies {
 
-// $ZCNAS_TEXT_DIR, else ${XDG_DATA_HOME:-$HOME/.local/share}/zcnas/text.
+// $ZCNAS_TEXT_DIR, else ${XDG_DATA_HOME:-$HOME/.local/share}/zcnas/text; when that has no corpus,
+// the one this build made at configure time (<build>/text), if it still exists.
 std::string default_text_dir();
 
 class TokenCorpus {
