@@ -1,6 +1,6 @@
 // `zcnas search --config C [--db F] [--output DIR] [--resume] [--json]`: run a
-// search job (docs/config.md). Ctrl-C stops at the next batch boundary with every
-// computed score stored; `--resume` continues the run.
+// search job (docs/config.md). Ctrl-C starts no new candidate; those in flight finish
+// and are stored; `--resume` continues the run.
 #include "cli_common.hpp"
 #include "zcnas/common/error.hpp"
 #include "zcnas/search/driver.hpp"
