@@ -114,6 +114,33 @@ double min_correlation_eigenvalue(const torch::Tensor& fmap) {
   return torch::linalg_eigvalsh(corr).min().item<double>();
 }
 
+double min_correlation_eigenvalue_sum(const std::vector<torch::Tensor>& maps) {
+  // Maps of one shape go through one batched correlation + eigvalsh: one call (and, on a
+  // GPU, one synchronisation) per shape instead of per layer. Singular shapes (C >= HW)
+  // add exactly 0, as min_correlation_eigenvalue returns for them.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> by_shape;
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    if (maps[i].dim() != 2) throw Error("MeCo", "expected C x HW matrices, got " + std::to_string(maps[i].dim()) + " dims");
+    if (maps[i].size(0) < maps[i].size(1)) by_shape[{maps[i].size(0), maps[i].size(1)}].push_back(i);
+  }
+  double sum = 0.0;
+  for (const auto& [shape, idx] : by_shape) {
+    std::vector<torch::Tensor> group;
+    for (auto i : idx) group.push_back(maps[i].to(torch::kFloat64));
+    const auto f = torch::stack(group);  // [n, C, HW]
+    const auto centred = f - f.mean(2, true);
+    const auto cov = centred.matmul(centred.transpose(1, 2));
+    const auto sd = cov.diagonal(0, 1, 2).sqrt();
+    auto corr = cov / sd.unsqueeze(2) / sd.unsqueeze(1);
+    corr = torch::where(torch::isfinite(corr), corr, torch::zeros_like(corr)).clamp(-1.0, 1.0);
+    const auto mins = std::get<0>(torch::linalg_eigvalsh(corr).min(-1)).to(torch::kCPU).contiguous();
+    const auto* p = mins.data_ptr<double>();
+    for (std::size_t k = 0; k < idx.size(); ++k)
+      if (std::isfinite(p[k])) sum += p[k];  // the reference drops NaN layer values
+  }
+  return sum;
+}
+
 std::pair<torch::Tensor, torch::Tensor> orthonormal_pair(const std::vector<std::int64_t>& shape, at::Generator gen,
                                                          torch::Dtype dtype) {
   std::int64_t d = 1;

@@ -32,12 +32,7 @@ class MeCo final : public Proxy {
   nlohmann::json settings() const override { return {{"layers", label_free::to_string(layers_)}}; }
 
   double score(ProxyContext& ctx) const override {
-    double sum = 0.0;
-    for (const auto& m : label_free::shared_sample_maps(ctx, layers_)) {
-      const double e = label_free::min_correlation_eigenvalue(m);
-      if (std::isfinite(e)) sum += e;  // the reference drops NaN layer values
-    }
-    return sum;
+    return label_free::min_correlation_eigenvalue_sum(label_free::shared_sample_maps(ctx, layers_));
   }
 
  private:

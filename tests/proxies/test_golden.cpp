@@ -171,6 +171,8 @@ TEST_CASE("golden: Dextr, MeCo, Zen and synflow match the PyTorch reference", "[
       }
       CHECK(s == Approx(gj.at("svd_sum_" + key).get<double>()).epsilon(kTolF32));
       CHECK(m == Approx(gj.at("meco_" + key).get<double>()).epsilon(kTolF32));
+      CHECK(lf::inverse_condition_sum(maps) == Approx(s).epsilon(1e-12));           // Dextr's batched S
+      CHECK(lf::min_correlation_eigenvalue_sum(maps) == Approx(m).epsilon(1e-12));  // MeCo's batched sum
     }
 
     // Curvature (float64 network) and the combined Dextr.

@@ -87,6 +87,13 @@ TEST_CASE("MeCo core: a constant channel gives zero correlations, as the referen
     auto corr = cov / sd.unsqueeze(1) / sd.unsqueeze(0);
     CHECK(torch::linalg_eigvalsh(corr).min().item<double>() == Approx(0.0).margin(1e-12));
   }
+  // The batched sum MeCo uses equals the per-map sum: mixed shapes, repeated shapes, a
+  // singular map and one with a constant channel.
+  std::vector<torch::Tensor> maps{f, g, torch::randn({8, 8}, torch::kFloat64), torch::randn({5, 12}, torch::kFloat64),
+                                  torch::randn({5, 12}, torch::kFloat64), torch::randn({3, 4}, torch::kFloat64)};
+  double per_map = 0.0;
+  for (const auto& m : maps) per_map += lf::min_correlation_eigenvalue(m);
+  CHECK(lf::min_correlation_eigenvalue_sum(maps) == Approx(per_map).epsilon(1e-12));
 }
 
 TEST_CASE("Dextr core: inverse condition number and the combination", "[proxies][label_free]") {

@@ -56,6 +56,10 @@ double inverse_condition_sum(const std::vector<torch::Tensor>& maps);
 // C >= HW (the matrix is then singular; see label_free.cpp).
 double min_correlation_eigenvalue(const torch::Tensor& fmap);
 
+// Sum of min_correlation_eigenvalue over `maps`, non-finite layer values dropped (MeCo's
+// sum), with the maps of one shape batched (equal to the per-map sum up to rounding).
+double min_correlation_eigenvalue_sum(const std::vector<torch::Tensor>& maps);
+
 // Extrinsic curvature (Poole et al. 2016) of the network output along the
 // circle x(theta) = radius * (u cos theta + v sin theta), averaged over
 // `points` equispaced angles theta_j = 2 pi j / points. u, v: per-sample input
