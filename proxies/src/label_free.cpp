@@ -36,6 +36,17 @@ bool selected(const Node& n, LayerSet layers) {
   return false;
 }
 
+// Indices of `maps` (C x HW matrices) grouped by shape, for the batched cores below.
+std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> group_by_shape(
+    const std::vector<torch::Tensor>& maps, const char* who) {
+  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> by_shape;
+  for (std::size_t i = 0; i < maps.size(); ++i) {
+    if (maps[i].dim() != 2) throw Error(who, "expected C x HW matrices, got " + std::to_string(maps[i].dim()) + " dims");
+    by_shape[{maps[i].size(0), maps[i].size(1)}].push_back(i);
+  }
+  return by_shape;
+}
+
 }  // namespace
 
 std::vector<torch::Tensor> sample_feature_maps(spaces::TorchNet& net, const torch::Tensor& x, LayerSet layers) {
@@ -71,11 +82,7 @@ double inverse_condition(const torch::Tensor& fmap) {
 }
 
 double inverse_condition_sum(const std::vector<torch::Tensor>& maps) {
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> by_shape;
-  for (std::size_t i = 0; i < maps.size(); ++i) {
-    if (maps[i].dim() != 2) throw Error("inverse condition", "expected C x HW matrices, got " + std::to_string(maps[i].dim()) + " dims");
-    by_shape[{maps[i].size(0), maps[i].size(1)}].push_back(i);
-  }
+  const auto by_shape = group_by_shape(maps, "inverse condition");
   std::vector<double> ratio(maps.size(), 0.0);
   for (const auto& [shape, idx] : by_shape) {
     std::vector<torch::Tensor> group;
@@ -118,13 +125,9 @@ double min_correlation_eigenvalue_sum(const std::vector<torch::Tensor>& maps) {
   // Maps of one shape go through one batched correlation + eigvalsh: one call (and, on a
   // GPU, one synchronisation) per shape instead of per layer. Singular shapes (C >= HW)
   // add exactly 0, as min_correlation_eigenvalue returns for them.
-  std::map<std::pair<std::int64_t, std::int64_t>, std::vector<std::size_t>> by_shape;
-  for (std::size_t i = 0; i < maps.size(); ++i) {
-    if (maps[i].dim() != 2) throw Error("MeCo", "expected C x HW matrices, got " + std::to_string(maps[i].dim()) + " dims");
-    if (maps[i].size(0) < maps[i].size(1)) by_shape[{maps[i].size(0), maps[i].size(1)}].push_back(i);
-  }
   double sum = 0.0;
-  for (const auto& [shape, idx] : by_shape) {
+  for (const auto& [shape, idx] : group_by_shape(maps, "MeCo")) {
+    if (shape.first >= shape.second) continue;
     std::vector<torch::Tensor> group;
     for (auto i : idx) group.push_back(maps[i].to(torch::kFloat64));
     const auto f = torch::stack(group);  // [n, C, HW]
