@@ -147,20 +147,15 @@ void register_onehot_feature() {
 OneHotSettings OneHotSettings::from_json(const nlohmann::json& j) {
   OneHotSettings s;
   if (j.is_null()) return s;
-  if (!j.is_object()) throw Error(kWho, "settings must be a JSON object, got " + j.dump());
-  for (const auto& [k, v] : j.items()) {
-    if (s.train.read(kWho, k, v)) continue;
-    try {
-      if (k == "hidden") s.hidden = v.get<int>();
-      else if (k == "depth") s.depth = v.get<int>();
-      else if (k == "dropout") s.dropout = v.get<double>();
-      else if (k == "input_dim") s.input_dim = v.get<std::int64_t>();
-      else
-        throw Error(kWho, "unknown setting '" + k + "'", std::string("settings: ") + RankTrainOptions::keys() + ", hidden, depth, dropout, input_dim");
-    } catch (const nlohmann::json::exception&) {
-      throw Error(kWho, "setting '" + k + "' has the wrong type: " + v.dump());
-    }
-  }
+  read_settings_object(kWho, j, [&](const std::string& k, const nlohmann::json& v) {
+    if (s.train.read(kWho, k, v)) return true;
+    if (k == "hidden") s.hidden = v.get<int>();
+    else if (k == "depth") s.depth = v.get<int>();
+    else if (k == "dropout") s.dropout = v.get<double>();
+    else if (k == "input_dim") s.input_dim = v.get<std::int64_t>();
+    else return false;
+    return true;
+  }, std::string(RankTrainOptions::keys()) + ", hidden, depth, dropout, input_dim");
   s.train.check(kWho);
   if (s.hidden < 1 || s.depth < 0 || s.input_dim < 0) throw Error(kWho, "hidden must be >= 1, depth and input_dim >= 0");
   if (s.dropout < 0 || s.dropout >= 1) throw Error(kWho, "setting 'dropout' must be in [0, 1)");

@@ -200,25 +200,19 @@ class OnnxTextModel final : public SurrogateBase {
 OnnxTextSettings OnnxTextSettings::from_json(const nlohmann::json& j) {
   OnnxTextSettings s;
   if (j.is_null()) return s;
-  if (!j.is_object()) throw Error(kWho, "settings must be a JSON object, got " + j.dump());
-  for (const auto& [k, v] : j.items()) {
-    if (s.train.read(kWho, k, v)) continue;
-    try {
-      if (k == "d_model") s.d_model = v.get<int>();
-      else if (k == "layers") s.layers = v.get<int>();
-      else if (k == "heads") s.heads = v.get<int>();
-      else if (k == "ff") s.ff = v.get<int>();
-      else if (k == "downsample") s.downsample = v.get<int>();
-      else if (k == "dropout") s.dropout = v.get<double>();
-      else if (k == "min_count") s.min_count = v.get<int>();
-      else if (k == "max_vocab") s.max_vocab = v.get<std::size_t>();
-      else
-        throw Error(kWho, "unknown setting '" + k + "'",
-                    std::string("settings: ") + RankTrainOptions::keys() + ", d_model, layers, heads, ff, downsample, dropout, min_count, max_vocab");
-    } catch (const nlohmann::json::exception&) {
-      throw Error(kWho, "setting '" + k + "' has the wrong type: " + v.dump());
-    }
-  }
+  read_settings_object(kWho, j, [&](const std::string& k, const nlohmann::json& v) {
+    if (s.train.read(kWho, k, v)) return true;
+    if (k == "d_model") s.d_model = v.get<int>();
+    else if (k == "layers") s.layers = v.get<int>();
+    else if (k == "heads") s.heads = v.get<int>();
+    else if (k == "ff") s.ff = v.get<int>();
+    else if (k == "downsample") s.downsample = v.get<int>();
+    else if (k == "dropout") s.dropout = v.get<double>();
+    else if (k == "min_count") s.min_count = v.get<int>();
+    else if (k == "max_vocab") s.max_vocab = v.get<std::size_t>();
+    else return false;
+    return true;
+  }, std::string(RankTrainOptions::keys()) + ", d_model, layers, heads, ff, downsample, dropout, min_count, max_vocab");
   s.train.check(kWho);
   if (s.d_model < 2 || s.d_model % 2 || s.heads < 1 || s.d_model % s.heads || s.ff < 1)
     throw Error(kWho, "d_model must be even and a multiple of heads; heads and ff >= 1");

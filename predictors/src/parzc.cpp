@@ -289,36 +289,30 @@ ParzcSettings ParzcSettings::from_json(const nlohmann::json& j) {
   const std::string who = "predictor parzc";
   ParzcSettings s;
   if (j.is_null()) return s;
-  if (!j.is_object()) throw Error(who, "settings must be a JSON object, got " + j.dump());
-  for (const auto& [k, v] : j.items()) {
-    try {
-      if (k == "seed") s.seed = v.get<std::uint64_t>();
-      else if (k == "loss") s.loss = v.get<std::string>(), check_loss_name(s.loss);
-      else if (k == "alpha") s.alpha = v.get<double>();
-      else if (k == "margin") s.margin = v.get<double>();
-      else if (k == "bayes") s.bayes = v.get<bool>();
-      else if (k == "fisher") s.fisher = v.get<bool>();
-      else if (k == "epochs") s.epochs = v.get<int>();
-      else if (k == "batch_size") s.batch_size = v.get<int>();
-      else if (k == "lr") s.lr = v.get<double>();
-      else if (k == "weight_decay") s.weight_decay = v.get<double>();
-      else if (k == "kl_weight") s.kl_weight = v.get<double>();
-      else if (k == "mc_samples") s.mc_samples = v.get<int>();
-      else if (k == "dim") s.dim = v.get<int>();
-      else if (k == "depth") s.depth = v.get<int>();
-      else if (k == "sequence_length") s.sequence_length = v.get<int>();
-      else if (k == "patch_size") s.patch_size = v.get<int>();
-      else if (k == "dropout") s.dropout = v.get<double>();
-      else if (k == "max_nodes") s.max_nodes = v.get<std::int64_t>();
-      else if (k == "device") s.device = v.get<std::string>();
-      else
-        throw Error(who, "unknown setting '" + k + "'",
-                    "settings: seed, loss, alpha, margin, bayes, fisher, epochs, batch_size, lr, weight_decay, kl_weight, "
-                    "mc_samples, dim, depth, sequence_length, patch_size, dropout, max_nodes, device");
-    } catch (const nlohmann::json::exception&) {
-      throw Error(who, "setting '" + k + "' has the wrong type: " + v.dump());
-    }
-  }
+  read_settings_object(who, j, [&](const std::string& k, const nlohmann::json& v) {
+    if (k == "seed") s.seed = v.get<std::uint64_t>();
+    else if (k == "loss") s.loss = v.get<std::string>(), check_loss_name(s.loss);
+    else if (k == "alpha") s.alpha = v.get<double>();
+    else if (k == "margin") s.margin = v.get<double>();
+    else if (k == "bayes") s.bayes = v.get<bool>();
+    else if (k == "fisher") s.fisher = v.get<bool>();
+    else if (k == "epochs") s.epochs = v.get<int>();
+    else if (k == "batch_size") s.batch_size = v.get<int>();
+    else if (k == "lr") s.lr = v.get<double>();
+    else if (k == "weight_decay") s.weight_decay = v.get<double>();
+    else if (k == "kl_weight") s.kl_weight = v.get<double>();
+    else if (k == "mc_samples") s.mc_samples = v.get<int>();
+    else if (k == "dim") s.dim = v.get<int>();
+    else if (k == "depth") s.depth = v.get<int>();
+    else if (k == "sequence_length") s.sequence_length = v.get<int>();
+    else if (k == "patch_size") s.patch_size = v.get<int>();
+    else if (k == "dropout") s.dropout = v.get<double>();
+    else if (k == "max_nodes") s.max_nodes = v.get<std::int64_t>();
+    else if (k == "device") s.device = v.get<std::string>();
+    else return false;
+    return true;
+  }, "seed, loss, alpha, margin, bayes, fisher, epochs, batch_size, lr, weight_decay, kl_weight, "
+     "mc_samples, dim, depth, sequence_length, patch_size, dropout, max_nodes, device");
   auto positive = [&](const char* k, double v) {
     if (!(v > 0)) throw Error(who, std::string("setting '") + k + "' must be positive");
   };

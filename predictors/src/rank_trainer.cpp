@@ -32,6 +32,22 @@ bool RankTrainOptions::read(const std::string& who, const std::string& k, const 
   return true;
 }
 
+void read_settings_object(const std::string& who, const nlohmann::json& j,
+                          const std::function<bool(const std::string&, const nlohmann::json&)>& read_key,
+                          const std::string& known) {
+  if (j.is_null()) return;
+  if (!j.is_object()) throw Error(who, "settings must be a JSON object, got " + j.dump());
+  for (const auto& [k, v] : j.items()) {
+    bool ok = false;
+    try {
+      ok = read_key(k, v);
+    } catch (const nlohmann::json::exception&) {
+      throw Error(who, "setting '" + k + "' has the wrong type: " + v.dump());
+    }
+    if (!ok) throw Error(who, "unknown setting '" + k + "'", "settings: " + known);
+  }
+}
+
 void RankTrainOptions::check(const std::string& who) const {
   if (epochs < 1 || batch_size < 2 || patience < 1)
     throw Error(who, "epochs and patience must be >= 1, batch_size >= 2");

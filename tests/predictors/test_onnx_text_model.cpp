@@ -196,6 +196,17 @@ TEST_CASE("onnxtext/onehot: settings and records are checked", "[predictors][onn
   CHECK_THROWS_AS(predictors::make_predictor("onnxtext", {{"epochs", "ten"}}), Error);
   CHECK_THROWS_AS(predictors::make_predictor("onehot", {{"loss", "hinge"}}), Error);
   CHECK_THROWS_AS(predictors::make_predictor("onehot", {{"dropout", 1.0}}), Error);
+  // The messages of the shared settings reader (read_settings_object), for every kind.
+  for (const char* kind : {"onnxtext", "onehot", "parzc"}) {
+    INFO(kind);
+    CHECK_THROWS_WITH(predictors::make_predictor(kind, {{"no_such_key", 1}}),
+                      Catch::Contains("unknown setting 'no_such_key'") && Catch::Contains("settings: ") &&
+                          Catch::Contains("dropout"));
+    CHECK_THROWS_WITH(predictors::make_predictor(kind, {{"dropout", "high"}}),
+                      Catch::Contains("setting 'dropout' has the wrong type: \"high\""));
+    CHECK_THROWS_WITH(predictors::make_predictor(kind, nlohmann::json::array({1})),
+                      Catch::Contains("settings must be a JSON object, got [1]"));
+  }
   auto m = predictors::make_predictor("onnxtext", small_text_settings(0));
   CHECK_THROWS_AS(m->predict({{{"text", "0 Relu in=x\n"}}}), Error);  // not trained
   predictors::TrainingData bad;

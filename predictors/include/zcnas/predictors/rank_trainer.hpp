@@ -34,6 +34,13 @@ struct RankTrainOptions {
   static const char* keys();                 // "seed, epochs, ..." for error hints
 };
 
+// Reads a predictor's settings object (null = no settings) key by key: `read_key(key, value)`
+// stores a key it knows and returns false for any other (an Error naming it, with `known` as
+// the hint); a JSON type error inside it becomes an Error naming the key and its value.
+void read_settings_object(const std::string& who, const nlohmann::json& j,
+                          const std::function<bool(const std::string&, const nlohmann::json&)>& read_key,
+                          const std::string& known);
+
 struct RankTrainResult {
   double target_mean = 0, target_std = 1;
   std::size_t n_fit = 0, n_val = 0;
