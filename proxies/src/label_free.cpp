@@ -101,42 +101,44 @@ double inverse_condition_sum(const std::vector<torch::Tensor>& maps) {
   return sum;
 }
 
+namespace {
+
+// With C >= HW the centred C x HW matrix has rank <= HW - 1 < C, so the correlation matrix
+// (PSD; zeroed NaN rows keep it PSD) is singular and its minimum eigenvalue is exactly 0. The
+// reference's eigensolver returns round-off of order 1e-15 there; we return the exact value and
+// skip the C x C eigendecomposition, which for a language model's logits (C = 50,264
+// vocabulary entries) would need 20 GB and minutes.
+bool singular_correlation(std::int64_t channels, std::int64_t positions) { return channels >= positions; }
+
+// Minimum eigenvalue of each [n] Pearson-correlation matrix of the rows (channels) of
+// f = [n, C, HW], as torch.corrcoef: covariance normalised by the outer product of the
+// standard deviations, NaN/Inf entries (constant channels) set to 0, clipped to [-1, 1]
+// (rounding can leave |r| slightly above 1). Returns [n] float64 on the CPU.
+torch::Tensor min_correlation_eigenvalues(const torch::Tensor& f) {
+  const auto centred = f - f.mean(2, true);
+  const auto cov = centred.matmul(centred.transpose(1, 2));
+  const auto sd = cov.diagonal(0, 1, 2).sqrt();
+  auto corr = cov / sd.unsqueeze(2) / sd.unsqueeze(1);
+  corr = torch::where(torch::isfinite(corr), corr, torch::zeros_like(corr)).clamp(-1.0, 1.0);
+  return std::get<0>(torch::linalg_eigvalsh(corr).min(-1)).to(torch::kCPU).contiguous();
+}
+
+}  // namespace
+
 double min_correlation_eigenvalue(const torch::Tensor& fmap) {
-  // With C >= HW the centred C x HW matrix has rank <= HW - 1 < C, so the correlation
-  // matrix (PSD; zeroed NaN rows keep it PSD) is singular and its minimum eigenvalue is
-  // exactly 0. The reference's eigensolver returns round-off of order 1e-15 there; we
-  // return the exact value and skip the C x C eigendecomposition, which for a language
-  // model's logits (C = 50,264 vocabulary entries) would need 20 GB and minutes.
-  if (fmap.dim() == 2 && fmap.size(0) >= fmap.size(1)) return 0.0;
-  auto f = fmap.to(torch::kFloat64);
-  // Pearson correlation of the rows (channels), as torch.corrcoef: covariance
-  // normalised by the outer product of the standard deviations.
-  auto centred = f - f.mean(1, true);
-  auto cov = centred.matmul(centred.t());
-  auto sd = cov.diagonal().sqrt();
-  auto corr = cov / sd.unsqueeze(1) / sd.unsqueeze(0);
-  corr = torch::where(torch::isfinite(corr), corr, torch::zeros_like(corr));
-  // torch.corrcoef clips to [-1, 1]; rounding can leave |r| slightly above 1.
-  corr = corr.clamp(-1.0, 1.0);
-  return torch::linalg_eigvalsh(corr).min().item<double>();
+  if (fmap.dim() == 2 && singular_correlation(fmap.size(0), fmap.size(1))) return 0.0;
+  return min_correlation_eigenvalues(fmap.to(torch::kFloat64).unsqueeze(0)).item<double>();
 }
 
 double min_correlation_eigenvalue_sum(const std::vector<torch::Tensor>& maps) {
   // Maps of one shape go through one batched correlation + eigvalsh: one call (and, on a
-  // GPU, one synchronisation) per shape instead of per layer. Singular shapes (C >= HW)
-  // add exactly 0, as min_correlation_eigenvalue returns for them.
+  // GPU, one synchronisation) per shape instead of per layer; singular shapes add exactly 0.
   double sum = 0.0;
   for (const auto& [shape, idx] : group_by_shape(maps, "MeCo")) {
-    if (shape.first >= shape.second) continue;
+    if (singular_correlation(shape.first, shape.second)) continue;
     std::vector<torch::Tensor> group;
     for (auto i : idx) group.push_back(maps[i].to(torch::kFloat64));
-    const auto f = torch::stack(group);  // [n, C, HW]
-    const auto centred = f - f.mean(2, true);
-    const auto cov = centred.matmul(centred.transpose(1, 2));
-    const auto sd = cov.diagonal(0, 1, 2).sqrt();
-    auto corr = cov / sd.unsqueeze(2) / sd.unsqueeze(1);
-    corr = torch::where(torch::isfinite(corr), corr, torch::zeros_like(corr)).clamp(-1.0, 1.0);
-    const auto mins = std::get<0>(torch::linalg_eigvalsh(corr).min(-1)).to(torch::kCPU).contiguous();
+    const auto mins = min_correlation_eigenvalues(torch::stack(group));
     const auto* p = mins.data_ptr<double>();
     for (std::size_t k = 0; k < idx.size(); ++k)
       if (std::isfinite(p[k])) sum += p[k];  // the reference drops NaN layer values
