@@ -4,8 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <cstdlib>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "zcnas/common/error.hpp"
 #include "zcnas/proxies/tokens.hpp"
@@ -103,5 +106,38 @@ TEST_CASE("token batches refuse bad sizes; a missing corpus names its set-up ste
     FAIL("no error for a missing corpus");
   } catch (const zcnas::Error& e) {
     CHECK(std::string(e.what()).find("make-text-corpus.sh") != std::string::npos);
+  }
+}
+
+TEST_CASE("default_text_dir: env, then the user directory, then this build's corpus", "[tokens]") {
+  // Saves and restores the three variables it reads (other tests pass directories explicitly).
+  struct Env {
+    const char* name;
+    std::string old;
+    bool had;
+  };
+  std::vector<Env> saved;
+  for (const char* n : {"ZCNAS_TEXT_DIR", "XDG_DATA_HOME", "HOME"}) {
+    const char* v = std::getenv(n);
+    saved.push_back({n, v ? v : "", v != nullptr});
+  }
+  const std::string tmp = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/zcnas-textdir-test";
+  ::setenv("ZCNAS_TEXT_DIR", "/explicit/dir", 1);
+  CHECK(default_text_dir() == "/explicit/dir");
+  ::unsetenv("ZCNAS_TEXT_DIR");
+  ::setenv("XDG_DATA_HOME", (tmp + "/empty").c_str(), 1);
+  // No corpus in the user directory: the build's configure-time copy (the tests' corpus).
+  CHECK(default_text_dir() == ZCNAS_TEST_TEXT_DIR);
+  // A user corpus wins (both files present).
+  const std::string user = tmp + "/user/zcnas/text";
+  std::filesystem::create_directories(user);
+  std::ofstream(user + "/fortunes.ids") << "1\n";
+  std::ofstream(user + "/fortunes_bpe8k.vocab") << "<unk>\t0\n";
+  ::setenv("XDG_DATA_HOME", (tmp + "/user").c_str(), 1);
+  CHECK(default_text_dir() == user);
+  std::filesystem::remove_all(tmp);
+  for (const auto& e : saved) {
+    if (e.had) ::setenv(e.name, e.old.c_str(), 1);
+    else ::unsetenv(e.name);
   }
 }
