@@ -7,14 +7,11 @@ namespace zcnas::proxies {
 ProxyContext::ProxyContext(const spaces::NetGraph& graph, Batch batch, std::uint64_t seed, torch::Device device)
     : graph_(&graph), batch_(std::move(batch)), seed_(seed), device_(device) {}
 
-spaces::TorchNet ProxyContext::fresh_net(torch::Dtype dtype) const {
-  spaces::TorchNet net(*graph_, seed_);
-  net->to(device_, dtype);
-  net->train();
-  return net;
-}
+spaces::TorchNet ProxyContext::fresh_net(torch::Dtype dtype) const { return pooled_net(true, dtype); }
 
-spaces::TorchNet ProxyContext::fresh_net_without_batchnorm(torch::Dtype dtype) const {
+spaces::TorchNet ProxyContext::fresh_net_without_batchnorm(torch::Dtype dtype) const { return pooled_net(false, dtype); }
+
+spaces::NetGraph ProxyContext::without_batchnorm() const {
   spaces::NetGraph g;
   for (const auto& n : graph_->nodes()) {
     if (n.op == spaces::OpKind::Input && graph_->has_token_input())
@@ -27,9 +24,30 @@ spaces::TorchNet ProxyContext::fresh_net_without_batchnorm(torch::Dtype dtype) c
       g.add(n.op, n.inputs, n.attr, n.name);
   }
   g.set_output(graph_->output());
-  spaces::TorchNet net(std::move(g), seed_);
+  return g;
+}
+
+spaces::TorchNet ProxyContext::pooled_net(bool batchnorm, torch::Dtype dtype) const {
+  for (auto& slot : pool_) {
+    // use_count 1: only the pool holds the module, no proxy is still using it.
+    if (slot.batchnorm != batchnorm || slot.dtype != dtype || slot.net.ptr().use_count() != 1) continue;
+    torch::NoGradGuard no_grad;
+    std::size_t i = 0;
+    for (auto& p : slot.net->parameters()) {
+      p.copy_(slot.initial[i++]);
+      p.mutable_grad() = torch::Tensor();
+    }
+    for (auto& b : slot.net->buffers()) b.copy_(slot.initial[i++]);
+    slot.net->train();
+    return slot.net;
+  }
+  spaces::TorchNet net = batchnorm ? spaces::TorchNet(*graph_, seed_) : spaces::TorchNet(without_batchnorm(), seed_);
   net->to(device_, dtype);
   net->train();
+  PooledNet slot{batchnorm, dtype, net, {}};
+  for (const auto& p : net->parameters()) slot.initial.push_back(p.detach().clone());
+  for (const auto& b : net->buffers()) slot.initial.push_back(b.detach().clone());
+  pool_.push_back(std::move(slot));
   return net;
 }
 

@@ -11,8 +11,11 @@
 #   2. TNB_TASKS (default "jigsaw"): every TNB-101 micro cell in a seeded random order
 #      (python's random.Random(0).shuffle, as score_shards.sh) with PROXIES (default the
 #      13 data-dependent NAS-Bench-Suite-Zero proxies + params/flops) until time runs out.
+# PREV: databases (.db or .db.gz, e.g. the slim ones earlier calls returned) merged into the TNB
+# database first, so a fresh machine resumes where the last one stopped (merging is an upsert).
+# GPU utilisation is sampled every 5 s into smi.log (in the log archive).
 # Results stay in /tmp/zcnas-study; $OUT gets slim gzipped databases and a log archive.
-# Carry gpu-debs, gpu-data (a copy of ../shared/benchdata), .snap and the text corpus folder.
+# Carry gpu-debs, gpu-data (a copy of ../shared/benchdata), .snap, the text corpus folder and PREV's.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -36,6 +39,9 @@ if [ ! -x "$Z" ]; then
   echo "build seconds: $(( $(date +%s) - start ))"
 fi
 nvidia-smi -L
+nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 >> "$W/smi.log" 2>&1 &
+SMI=$!
+trap 'kill $SMI 2>/dev/null' EXIT
 
 for space in ${TF_SPACES-flexibert gpt autoformer}; do
   [ "$(left)" -gt 20 ] || break
@@ -47,14 +53,21 @@ done
 PROXIES=${PROXIES:-synflow,snip,grasp,fisher,grad_norm,jacov,nwot,plain,l2_norm,epe_nas,zen,meco,params,flops}
 for task in ${TNB_TASKS-jigsaw}; do
   [ "$(left)" -gt 30 ] || break
-  [ -e "$W/tnb.db" ] || "$Z" bench import --from /tmp/shared/benchdata --db "$W/tnb.db" > "$W/import.log" 2>&1
+  if [ ! -e "$W/tnb.db" ]; then
+    "$Z" bench import --from /tmp/shared/benchdata --db "$W/tnb.db" > "$W/import.log" 2>&1
+    for f in ${PREV:-}; do
+      case "$f" in *.gz) gunzip -c "$f" > "$W/prev.db" ;; *) cp "$f" "$W/prev.db" ;; esac
+      "$Z" bench merge --db "$W/tnb.db" "$W/prev.db" >> "$W/import.log" 2>&1 || { tail -5 "$W/import.log"; exit 1; }
+      rm -f "$W/prev.db"
+    done
+  fi
   python3 -c "
 import csv, random
 keys = [r['op_indices'] for r in csv.DictReader(open('/tmp/shared/benchdata/transnas101_micro.csv'))]
 random.Random(0).shuffle(keys)
 open('$W/tnb_keys.txt', 'w').write('\n'.join(keys) + '\n')"
   timeout -s INT -k 30 "$(( $(left) - 10 ))" "$Z" score-space --space tnb101_micro --dataset "$task" --proxy "$PROXIES" \
-    --archs-file "$W/tnb_keys.txt" --device cuda --threads "${TNB_THREADS:-6}" --chunk 8 --db "$W/tnb.db" \
+    --archs-file "$W/tnb_keys.txt" --device cuda --threads "${TNB_THREADS:-6}" --chunk "${TNB_CHUNK:-8}" --db "$W/tnb.db" \
     >> "$W/tnb_$task.log" 2>&1
   echo "== tnb $task"; tail -c 400 "$W/tnb_$task.log"
 done

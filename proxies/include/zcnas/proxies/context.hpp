@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "zcnas/spaces/executor.hpp"
 #include "zcnas/spaces/netgraph.hpp"
@@ -37,8 +38,13 @@ class ProxyContext {
   std::uint64_t seed() const { return seed_; }
   torch::Device device() const { return device_; }
 
-  // A newly built network initialised from the context seed (same seed, same
-  // weights, whatever else ran before), in train mode, on device(), in dtype.
+  // A network initialised from the context seed (same seed, same weights,
+  // whatever else ran before), in train mode, on device(), in dtype, with no
+  // gradients. Built once per (variant, dtype) and context: later calls hand out
+  // the same module with its parameters and buffers copied back from the initial
+  // state, unless a caller still holds it (then a new one is built). Building
+  // draws every weight on the CPU (8 builds per cell were most of a TNB-101
+  // cell's scoring time on a GPU); restoring is a device copy, bit-identical.
   spaces::TorchNet fresh_net(torch::Dtype dtype = torch::kFloat32) const;
   // The same network with every BatchNorm2d replaced by identity (NASLib's
   // get_prunable_copy(bn=False), used by synflow). Conv/linear weights equal
@@ -64,6 +70,16 @@ class ProxyContext {
   std::uint64_t seed_;
   torch::Device device_;
   std::map<std::string, std::any> memo_;
+
+  struct PooledNet {
+    bool batchnorm;
+    torch::Dtype dtype;
+    spaces::TorchNet net;
+    std::vector<torch::Tensor> initial;  // parameters then buffers, as built
+  };
+  spaces::TorchNet pooled_net(bool batchnorm, torch::Dtype dtype) const;
+  spaces::NetGraph without_batchnorm() const;
+  mutable std::vector<PooledNet> pool_;
 };
 
 }  // namespace zcnas::proxies
