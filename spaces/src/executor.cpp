@@ -323,7 +323,7 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
       case OpKind::Conv2d: out = typed_[id].conv->forward(in(0)); break;
       case OpKind::ConvTranspose2d: out = typed_[id].convt->forward(in(0)); break;
       case OpKind::Linear: out = typed_[id].linear->forward(in(0)); break;
-      case OpKind::BatchNorm2d: out = typed_[id].bn->forward(in(0)); break;
+      case OpKind::BatchNorm2d: out = bypass_bn_ ? in(0) : typed_[id].bn->forward(in(0)); break;
       case OpKind::ReLU: out = torch::relu(in(0)); break;
       case OpKind::Sigmoid: out = torch::sigmoid(in(0)); break;
       case OpKind::Tanh: out = torch::tanh(in(0)); break;

@@ -75,6 +75,7 @@ void setup(CLI::App& root) {
       std::vector<std::size_t> missing;  // indices into proxies_list
       proxies::NetworkScores scores;
       std::string error;
+      bool started = false;
     };
     std::vector<Job> jobs;
     std::size_t cached = 0;
@@ -101,12 +102,14 @@ void setup(CLI::App& root) {
     std::map<std::string, std::size_t> seconds_n;
     std::size_t stored = 0, failed_archs = 0;
     Progress progress("score " + space.name() + " " + dataset, jobs.size());
-    SigintGuard sigint;  // Ctrl-C: stop after the chunk in flight, its scores stored
+    SigintGuard sigint;  // Ctrl-C: archs already being scored finish and are stored, no new one starts
     std::size_t done = 0;
     for (std::size_t begin = 0; begin < jobs.size() && !SigintGuard::stop_requested(); begin += a->chunk) {
       const std::size_t end = std::min(jobs.size(), begin + a->chunk);
       proxies::parallel_for_candidates(end - begin, popt, [&](std::size_t i) {
         Job& job = jobs[begin + i];
+        if (SigintGuard::stop_requested()) return;
+        job.started = true;
         try {
           const auto graph = space.compile(job.arch, dataset);
           std::vector<proxies::ProxyPtr> ps;
@@ -123,6 +126,8 @@ void setup(CLI::App& root) {
       std::vector<benchdb::ScoreRow> rows;
       for (std::size_t j = begin; j < end; ++j) {
         const Job& job = jobs[j];
+        if (!job.started) continue;
+        ++done;
         if (!job.error.empty()) {
           ++failed_archs;
           spdlog::warn("{}: {}", job.arch, job.error);
@@ -148,7 +153,6 @@ void setup(CLI::App& root) {
       }
       db.put_scores(rows);
       stored += rows.size();
-      done = end;
     }
     progress.finish();
     const bool interrupted = done < jobs.size();

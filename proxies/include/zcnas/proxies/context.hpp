@@ -40,15 +40,16 @@ class ProxyContext {
 
   // A network initialised from the context seed (same seed, same weights,
   // whatever else ran before), in train mode, on device(), in dtype, with no
-  // gradients. Built once per (variant, dtype) and context: later calls hand out
-  // the same module with its parameters and buffers copied back from the initial
-  // state, unless a caller still holds it (then a new one is built). Building
-  // draws every weight on the CPU (8 builds per cell were most of a TNB-101
-  // cell's scoring time on a GPU); restoring is a device copy, bit-identical.
+  // gradients. The module is built once per context: later calls hand out the same
+  // module, converted to dtype, its parameters and buffers copied back from the
+  // initial state, unless a caller still holds it (then another one is built).
+  // Building draws every weight on the CPU -- 8 builds per cell were most of a
+  // TNB-101 cell's scoring time on a GPU; restoring is a device copy and gives
+  // bit-identical weights (float32 -> float64 -> float32 is exact).
   spaces::TorchNet fresh_net(torch::Dtype dtype = torch::kFloat32) const;
-  // The same network with every BatchNorm2d replaced by identity (NASLib's
-  // get_prunable_copy(bn=False), used by synflow). Conv/linear weights equal
-  // fresh_net()'s: batchnorm initialisation draws no random numbers.
+  // The same network with every BatchNorm2d passed through as identity (NASLib's
+  // get_prunable_copy(bn=False), used by synflow): fresh_net()'s module with
+  // TorchNetImpl::set_batchnorm_bypass(true).
   spaces::TorchNet fresh_net_without_batchnorm(torch::Dtype dtype = torch::kFloat32) const;
 
   // A generator private to (seed, salt): proxies that draw random numbers
@@ -72,13 +73,10 @@ class ProxyContext {
   std::map<std::string, std::any> memo_;
 
   struct PooledNet {
-    bool batchnorm;
-    torch::Dtype dtype;
     spaces::TorchNet net;
     std::vector<torch::Tensor> initial;  // parameters then buffers, as built
   };
   spaces::TorchNet pooled_net(bool batchnorm, torch::Dtype dtype) const;
-  spaces::NetGraph without_batchnorm() const;
   mutable std::vector<PooledNet> pool_;
 };
 

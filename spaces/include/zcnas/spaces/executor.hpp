@@ -42,6 +42,12 @@ class TorchNetImpl : public torch::nn::Module {
   // batchnorm weight 1, bias 0, running stats reset.
   void reset_parameters(std::uint64_t seed);
 
+  // Batchnorm bypass: while set, forward() passes every BatchNorm2d node's input through
+  // unchanged (its parameters and running statistics are neither read nor updated), the same
+  // outputs as a graph with those nodes replaced by identity (NASLib's get_prunable_copy(bn=False)).
+  void set_batchnorm_bypass(bool on) { bypass_bn_ = on; }
+  bool batchnorm_bypass() const { return bypass_bn_; }
+
   // The module owning a node's parameters (conv, linear, batchnorm), or nullptr.
   torch::nn::Module* node_module(NodeId id) const { return node_modules_[id].get(); }
   // Weight tensor of a conv/linear node, undefined tensor otherwise.
@@ -73,6 +79,7 @@ class TorchNetImpl : public torch::nn::Module {
     torch::Tensor param;                       // PositionalEmbedding table, ClsToken token
   };
   std::vector<Typed> typed_;
+  bool bypass_bn_ = false;
 };
 TORCH_MODULE(TorchNet);
 
