@@ -256,3 +256,63 @@ TEST_CASE("parallel scoring: bit-identical with 1 and 2 oneTBB workers", "[proxi
                   }),
                   Error);
 }
+
+TEST_CASE("ProxyContext::fresh_net: one module per context, restored to its initial state", "[proxies][engine]") {
+  const auto g = small_nb201("|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_3x3~1|none~2|");
+  proxies::ProxyContext ctx(g, proxies::Batch{}, 7);
+  const spaces::TorchNet reference(g, 7);  // a module built the plain way, never touched
+  auto same_as_reference = [&](spaces::TorchNet& net) {
+    const auto a = net->parameters();
+    const auto b = reference->parameters();
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (!torch::equal(a[i].to(torch::kFloat32), b[i])) return false;
+    return true;
+  };
+  const auto x = torch::randn({3, 3, 32, 32}, torch::TensorOptions().dtype(torch::kFloat64));
+  torch::Tensor first_out;
+  const spaces::TorchNetImpl* first = nullptr;
+  {
+    auto net = ctx.fresh_net();
+    first = net.get();
+    CHECK(same_as_reference(net));
+    first_out = net->forward(x.to(torch::kFloat32)).detach();
+    net->forward(x.to(torch::kFloat32)).sum().backward();  // gradients + batchnorm running stats
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters()) p.mul_(-3.0);  // a proxy that mutates weights (synflow's abs_, zen's init)
+    net->eval();
+  }
+  {
+    auto net = ctx.fresh_net(torch::kFloat64);  // same module, converted, weights and buffers restored
+    CHECK(net.get() == first);
+    CHECK(net->is_training());
+    CHECK(same_as_reference(net));
+    for (const auto& p : net->parameters()) {
+      CHECK(p.scalar_type() == torch::kFloat64);
+      CHECK_FALSE(p.grad().defined());
+    }
+    const auto buffers = net->buffers(), reference_buffers = reference->buffers();
+    REQUIRE(buffers.size() == reference_buffers.size());
+    for (std::size_t i = 0; i < buffers.size(); ++i)
+      CHECK(torch::equal(buffers[i].to(reference_buffers[i].scalar_type()), reference_buffers[i]));
+    // a caller still holding the module gets its own: the second is a new build with the same weights
+    auto other = ctx.fresh_net();
+    CHECK(other.get() != first);
+    CHECK(same_as_reference(other));
+    CHECK(torch::equal(other->forward(x.to(torch::kFloat32)), first_out));
+  }
+  // Without batchnorm: the same outputs as a graph whose batchnorm nodes are identity.
+  spaces::NetGraph plain;
+  for (const auto& n : g.nodes()) {
+    if (n.op == spaces::OpKind::Input) plain.input(n.shape, n.name);
+    else if (n.op == spaces::OpKind::BatchNorm2d) plain.add(spaces::OpKind::Identity, n.inputs, spaces::NoAttr{}, n.name);
+    else plain.add(n.op, n.inputs, n.attr, n.name);
+  }
+  plain.set_output(g.output());
+  spaces::TorchNet identity_bn(plain, 7);
+  identity_bn->to(torch::kFloat64);
+  auto bypass = ctx.fresh_net_without_batchnorm(torch::kFloat64);
+  CHECK(bypass->batchnorm_bypass());
+  CHECK(torch::equal(bypass->forward(x), identity_bn->forward(x)));
+  CHECK_FALSE(torch::equal(bypass->forward(x), ctx.fresh_net(torch::kFloat64)->forward(x)));  // held: a second module, BN on
+}
