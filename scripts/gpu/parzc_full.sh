@@ -29,15 +29,7 @@ export LD_LIBRARY_PATH=/tmp/zcnas-gpu-sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRA
 NGPU=$(nvidia-smi -L | grep -c '^GPU')
 start=$(date +%s)
 
-if [ ! -x "$Z" ]; then
-  rm -rf "$SRC" && mkdir -p "$SRC"
-  # SNAPSHOT: a carried folder holding `git archive` of the commit to build (the device's
-  # copy of .git may lack recent commits); else COMMIT from the local .git.
-  if [ -n "${SNAPSHOT:-}" ]; then cp -r "$SNAPSHOT/." "$SRC/"; else git archive "${COMMIT:-HEAD}" | tar -x -C "$SRC"; fi
-  ln -sfn "$ROOT/gpu-debs" "$SRC/gpu-debs"
-  (cd "$SRC" && bash scripts/gpu/build.sh) > "$LOGS/build.log" 2>&1 || { tail -60 "$LOGS/build.log"; exit 1; }
-  echo "build seconds: $(( $(date +%s) - start ))"
-fi
+bash scripts/gpu/build_once.sh "$LOGS/build.log" || exit 1
 if [ ! -e "$DB" ]; then
   "$Z" bench import --from /tmp/shared/benchdata --db "$DB" > "$LOGS/import.log" 2>&1 || { tail -5 "$LOGS/import.log"; exit 1; }
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One device call (../shared/GPU.md): build zcnas from the committed HEAD against the
-# host's CUDA libtorch, then score architectures on every GPU of the host, one
+# One device call (../shared/GPU.md): build zcnas against the host's CUDA libtorch
+# (scripts/gpu/build_once.sh: SNAPSHOT, else the committed HEAD; a warm machine's build is
+# reused, FORCE=1 rebuilds), then score architectures on every GPU of the host, one
 # `zcnas score-space` process per GPU, each on its own shard and database file.
 #
 #   JOBS="kind:space:dataset[:seconds] ..."  kind = score (zcnas score-space --proxy $PROXIES)
@@ -22,15 +23,11 @@ OUT=${OUT:-/tmp/zcnas-gpu-out}
 mkdir -p "$OUT"
 ROOT=$PWD
 SRC=/tmp/zcnas-src
-rm -rf "$SRC" && mkdir -p "$SRC"
-if git rev-parse HEAD >/dev/null 2>&1; then git archive HEAD | tar -x -C "$SRC"; else cp -r . "$SRC"; fi
-ln -sfn "$ROOT/gpu-debs" "$SRC/gpu-debs"
 mkdir -p /tmp/shared && ln -sfn "$ROOT/gpu-data" /tmp/shared/benchdata
-cd "$SRC"
 nvidia-smi -L > "$OUT/gpu.txt" 2>&1
-t0=$(date +%s)
-bash scripts/gpu/build.sh > "$OUT/build.log" 2>&1 || { tail -60 "$OUT/build.log"; exit 1; }
-echo "build seconds: $(( $(date +%s) - t0 ))" | tee -a "$OUT/gpu.txt"
+bash scripts/gpu/build_once.sh "$OUT/build.log" | tee -a "$OUT/gpu.txt"
+[ "${PIPESTATUS[0]}" = 0 ] || exit 1
+cd "$SRC"
 export LD_LIBRARY_PATH=/tmp/zcnas-gpu-sysroot/usr/lib/x86_64-linux-gnu${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 ZC=build/gpu/tools/zcnas
 NGPU=$(nvidia-smi -L | grep -c '^GPU')

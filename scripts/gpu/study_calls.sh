@@ -31,13 +31,7 @@ start=$(date +%s)
 deadline=$(( start + ${SECS:-540} ))
 left() { echo $(( deadline - $(date +%s) )); }
 
-if [ ! -x "$Z" ]; then
-  rm -rf "$SRC" && mkdir -p "$SRC"
-  if [ -n "${SNAPSHOT:-}" ]; then cp -r "$SNAPSHOT/." "$SRC/"; else git archive HEAD | tar -x -C "$SRC"; fi
-  ln -sfn "$ROOT/gpu-debs" "$SRC/gpu-debs"
-  (cd "$SRC" && bash scripts/gpu/build.sh) > "$W/build.log" 2>&1 || { tail -60 "$W/build.log"; exit 1; }
-  echo "build seconds: $(( $(date +%s) - start ))"
-fi
+bash scripts/gpu/build_once.sh "$W/build.log" || exit 1
 nvidia-smi -L
 nvidia-smi --query-gpu=timestamp,utilization.gpu,memory.used --format=csv -l 5 >> "$W/smi.log" 2>&1 &
 SMI=$!
