@@ -220,8 +220,10 @@ Jet2 forward(spaces::TorchNet& net, const Jet2& input) {
     const Node& n = nodes[id];
     auto in = [&](std::size_t k) -> const torch::Tensor& { return v[n.inputs[k]]; };
     auto* m = net->node_module(id);
-    torch::Tensor out;
-    switch (n.op) {
+    // Linear per-sample ops: the stacked jet (orders along the batch dimension) goes
+    // through the executor's own expression.
+    torch::Tensor out = spaces::per_sample_linear(n, in);
+    if (!out.defined()) switch (n.op) {
       case OpKind::Input: out = torch::cat({input.value, input.d1, input.d2}); break;
       case OpKind::Conv2d: {
         const auto& a = n.as<spaces::Conv2dAttr>();
@@ -312,77 +314,7 @@ Jet2 forward(spaces::TorchNet& net, const Jet2& input) {
         out = torch::stack({s, y1, y2}).view(in(0).sizes());
         break;
       }
-      case OpKind::AvgPool2d: {
-        const auto& a = n.as<spaces::PoolAttr>();
-        out = torch::avg_pool2d(in(0), a.kernel, a.stride, a.padding, a.ceil_mode, a.count_include_pad);
-        break;
-      }
       case OpKind::MaxPool2d: out = max_pool(n, in(0)); break;
-      case OpKind::GlobalAvgPool: out = in(0).mean({2, 3}, /*keepdim=*/n.shape.size() == 3); break;
-      case OpKind::Zero: {
-        const auto& xz = in(0);
-        if (!std::holds_alternative<spaces::ZeroAttr>(n.attr)) {
-          out = xz.mul(0.0);
-          break;
-        }
-        const auto& a = n.as<spaces::ZeroAttr>();
-        if (n.shape[0] == xz.size(1))
-          out = (a.stride == 1 ? xz : xz.slice(2, 0, xz.size(2), a.stride).slice(3, 0, xz.size(3), a.stride)).mul(0.0);
-        else
-          out = torch::zeros({xz.size(0), n.shape[0], n.shape[1], n.shape[2]}, xz.options());
-        break;
-      }
-      case OpKind::Identity: out = in(0); break;
-      case OpKind::Add: {
-        out = in(0);
-        for (std::size_t k = 1; k < n.inputs.size(); ++k) out = out + in(k);
-        break;
-      }
-      case OpKind::Concat: {
-        std::vector<torch::Tensor> xs;
-        for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(in(k));
-        out = torch::cat(xs, 1);
-        break;
-      }
-      case OpKind::Flatten: out = in(0).flatten(1); break;
-      case OpKind::Pad2d: {
-        const auto& a = n.as<spaces::PadAttr>();
-        out = torch::constant_pad_nd(in(0), {a.left, a.right, a.top, a.bottom}, 0.0);
-        break;
-      }
-      case OpKind::Slice2d: {
-        const auto& a = n.as<spaces::SliceAttr>();
-        const auto h = in(0).size(2), w = in(0).size(3);
-        out = in(0).slice(2, a.top, h - a.bottom).slice(3, a.left, w - a.right);
-        break;
-      }
-      case OpKind::Upsample2d: {
-        const auto& a = n.as<spaces::UpsampleAttr>();
-        out = torch::upsample_nearest2d(in(0), {in(0).size(2) * a.factor, in(0).size(3) * a.factor});
-        break;
-      }
-      case OpKind::FoldTiles: {
-        const auto& xf = in(0);
-        out = xf.reshape({xf.size(0) * n.as<spaces::TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
-        break;
-      }
-      case OpKind::UnfoldTiles: {
-        const auto& xf = in(0);
-        out = xf.reshape({xf.size(0) / n.as<spaces::TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
-        break;
-      }
-      case OpKind::ChannelShuffle:  // channel movement: linear, per sample, so the stacked jet moves as one batch
-      case OpKind::ChannelSlice: {
-        // Same expressions as the executor (spaces/src/executor.cpp).
-        const auto& x = in(0);
-        if (n.op == OpKind::ChannelSlice) {
-          out = x.slice(1, n.as<spaces::ChannelSliceAttr>().start, n.as<spaces::ChannelSliceAttr>().end);
-        } else {
-          const auto g = n.as<spaces::ChannelShuffleAttr>().groups;
-          out = x.reshape({x.size(0), g, x.size(1) / g, x.size(2), x.size(3)}).transpose(1, 2).reshape(x.sizes());
-        }
-        break;
-      }
       default:  // unreachable: unsupported_node() checked every live op above
         throw Error("jet: node " + n.name, "op " + std::string(spaces::op_name(n.op)) + " has no jet rule");
     }

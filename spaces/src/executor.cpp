@@ -285,6 +285,70 @@ void TorchNetImpl::reset_parameters(std::uint64_t seed) {
   }
 }
 
+torch::Tensor per_sample_linear(const Node& n, const std::function<const torch::Tensor&(std::size_t)>& in) {
+  switch (n.op) {
+    case OpKind::Identity: return in(0);
+    case OpKind::Add: {
+      torch::Tensor out = in(0);
+      for (std::size_t k = 1; k < n.inputs.size(); ++k) out = out + in(k);
+      return out;
+    }
+    case OpKind::Concat: {
+      std::vector<torch::Tensor> xs;
+      for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(in(k));
+      const auto* a = std::get_if<ConcatAttr>(&n.attr);
+      return torch::cat(xs, a ? a->axis + 1 : 1);
+    }
+    case OpKind::Flatten: return in(0).flatten(1);
+    case OpKind::Pad2d: {
+      const auto& a = n.as<PadAttr>();
+      return torch::constant_pad_nd(in(0), {a.left, a.right, a.top, a.bottom}, 0.0);
+    }
+    case OpKind::Slice2d: {
+      const auto& a = n.as<SliceAttr>();
+      const auto h = in(0).size(2), w = in(0).size(3);
+      return in(0).slice(2, a.top, h - a.bottom).slice(3, a.left, w - a.right);
+    }
+    case OpKind::Upsample2d: {
+      const auto& a = n.as<UpsampleAttr>();
+      return torch::upsample_nearest2d(in(0), {in(0).size(2) * a.factor, in(0).size(3) * a.factor});
+    }
+    case OpKind::FoldTiles: {
+      const auto& x = in(0);
+      return x.reshape({x.size(0) * n.as<TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
+    }
+    case OpKind::UnfoldTiles: {
+      const auto& x = in(0);
+      return x.reshape({x.size(0) / n.as<TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
+    }
+    case OpKind::ChannelShuffle: {  // torchvision shufflenetv2.channel_shuffle: view, transpose(1, 2), flatten
+      const auto g = n.as<ChannelShuffleAttr>().groups;
+      const auto& x = in(0);
+      return x.reshape({x.size(0), g, x.size(1) / g, x.size(2), x.size(3)}).transpose(1, 2).reshape(x.sizes());
+    }
+    case OpKind::ChannelSlice: {
+      const auto& a = n.as<ChannelSliceAttr>();
+      return in(0).slice(1, a.start, a.end);
+    }
+    case OpKind::AvgPool2d: {
+      const auto& a = n.as<PoolAttr>();
+      return torch::avg_pool2d(in(0), a.kernel, a.stride, a.padding, a.ceil_mode, a.count_include_pad);
+    }
+    case OpKind::GlobalAvgPool: return in(0).mean({2, 3}, n.shape.size() == 3);
+    case OpKind::Zero: {
+      if (!std::holds_alternative<ZeroAttr>(n.attr)) return in(0).mul(0.0);
+      // NAS-Bench-201 / TransNAS-Bench-101 Zero: strided slice * 0 when the channels
+      // stay, else fresh zeros (outside the autograd graph, as x.new_zeros there).
+      const auto& a = n.as<ZeroAttr>();
+      const auto& x = in(0);
+      if (n.shape[0] == x.size(1))
+        return (a.stride == 1 ? x : x.slice(2, 0, x.size(2), a.stride).slice(3, 0, x.size(3), a.stride)).mul(0.0);
+      return torch::zeros({x.size(0), n.shape[0], n.shape[1], n.shape[2]}, x.options());
+    }
+    default: return {};
+  }
+}
+
 torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& observe) {
   const auto& nodes = graph_.nodes();
   if (x.dim() != static_cast<int64_t>(graph_.input_shape().size()) + 1)
@@ -317,8 +381,8 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
     if (!live_[id]) continue;
     const Node& n = nodes[id];
     auto in = [&](std::size_t k) -> const torch::Tensor& { return v[n.inputs[k]]; };
-    torch::Tensor out;
-    switch (n.op) {
+    torch::Tensor out = per_sample_linear(n, in);
+    if (!out.defined()) switch (n.op) {
       case OpKind::Input: out = input; break;
       case OpKind::Conv2d: out = typed_[id].conv->forward(in(0)); break;
       case OpKind::ConvTranspose2d: out = typed_[id].convt->forward(in(0)); break;
@@ -327,62 +391,17 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
       case OpKind::ReLU: out = torch::relu(in(0)); break;
       case OpKind::Sigmoid: out = torch::sigmoid(in(0)); break;
       case OpKind::Tanh: out = torch::tanh(in(0)); break;
-      case OpKind::AvgPool2d: {
-        const auto& a = n.as<PoolAttr>();
-        out = torch::avg_pool2d(in(0), a.kernel, a.stride, a.padding, a.ceil_mode, a.count_include_pad);
-        break;
-      }
       case OpKind::MaxPool2d: {
         const auto& a = n.as<PoolAttr>();
         out = torch::max_pool2d(in(0), a.kernel, a.stride, a.padding, 1, a.ceil_mode);
         break;
       }
-      case OpKind::GlobalAvgPool: out = in(0).mean({2, 3}, n.shape.size() == 3); break;
       case OpKind::Mul: out = in(0) * in(1); break;
       case OpKind::HardSwish: out = torch::hardswish(in(0)); break;
       case OpKind::HardSigmoid: out = torch::hardsigmoid(in(0)); break;
       case OpKind::Clip: out = torch::clamp(in(0), n.as<ClipAttr>().lo, n.as<ClipAttr>().hi); break;
       case OpKind::Softmax: out = torch::softmax(in(0), n.as<SoftmaxAttr>().axis + 1); break;
-      case OpKind::Zero: {
-        if (!std::holds_alternative<ZeroAttr>(n.attr)) {
-          out = in(0).mul(0.0);
-          break;
-        }
-        // NAS-Bench-201 / TransNAS-Bench-101 Zero: strided slice * 0 when the channels
-        // stay, else fresh zeros (outside the autograd graph, as x.new_zeros there).
-        const auto& a = n.as<ZeroAttr>();
-        const auto& x = in(0);
-        if (n.shape[0] == x.size(1)) {
-          out = (a.stride == 1 ? x : x.slice(2, 0, x.size(2), a.stride).slice(3, 0, x.size(3), a.stride)).mul(0.0);
-        } else {
-          out = torch::zeros({x.size(0), n.shape[0], n.shape[1], n.shape[2]}, x.options());
-        }
-        break;
-      }
       case OpKind::LeakyReLU: out = torch::leaky_relu(in(0), n.as<LeakyReLUAttr>().negative_slope); break;
-      case OpKind::FoldTiles: {
-        const auto& x = in(0);
-        out = x.reshape({x.size(0) * n.as<TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
-        break;
-      }
-      case OpKind::UnfoldTiles: {
-        const auto& x = in(0);
-        out = x.reshape({x.size(0) / n.as<TileAttr>().tiles, n.shape[0], n.shape[1], n.shape[2]});
-        break;
-      }
-      case OpKind::Identity: out = in(0); break;
-      case OpKind::Add: {
-        out = in(0);
-        for (std::size_t k = 1; k < n.inputs.size(); ++k) out = out + in(k);
-        break;
-      }
-      case OpKind::Concat: {
-        std::vector<torch::Tensor> xs;
-        for (std::size_t k = 0; k < n.inputs.size(); ++k) xs.push_back(in(k));
-        const auto* a = std::get_if<ConcatAttr>(&n.attr);
-        out = torch::cat(xs, a ? a->axis + 1 : 1);
-        break;
-      }
       case OpKind::Embedding:
         check_ids(n, n.as<EmbeddingAttr>().num_embeddings);
         out = typed_[id].emb->forward(in(0));
@@ -480,34 +499,11 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         if (const auto* m = std::get_if<MeanTokensAttr>(&n.attr)) out = in(0).slice(1, m->first).mean(1);
         else out = in(0).mean(1);
         break;
-      case OpKind::Flatten: out = in(0).flatten(1); break;
-      case OpKind::Pad2d: {
-        const auto& a = n.as<PadAttr>();
-        out = torch::constant_pad_nd(in(0), {a.left, a.right, a.top, a.bottom}, 0.0);
-        break;
-      }
-      case OpKind::Slice2d: {
-        const auto& a = n.as<SliceAttr>();
-        const auto h = in(0).size(2), w = in(0).size(3);
-        out = in(0).slice(2, a.top, h - a.bottom).slice(3, a.left, w - a.right);
-        break;
-      }
-      case OpKind::Upsample2d: {
-        const auto& a = n.as<UpsampleAttr>();
-        out = torch::upsample_nearest2d(in(0), {in(0).size(2) * a.factor, in(0).size(3) * a.factor});
-        break;
-      }
-      case OpKind::ChannelShuffle: {  // torchvision shufflenetv2.channel_shuffle: view, transpose(1, 2), flatten
-        const auto g = n.as<ChannelShuffleAttr>().groups;
-        const auto& x = in(0);
-        out = x.reshape({x.size(0), g, x.size(1) / g, x.size(2), x.size(3)}).transpose(1, 2).reshape(x.sizes());
-        break;
-      }
-      case OpKind::ChannelSlice: {
-        const auto& a = n.as<ChannelSliceAttr>();
-        out = in(0).slice(1, a.start, a.end);
-        break;
-      }
+      case OpKind::Identity: case OpKind::Add: case OpKind::Concat: case OpKind::Flatten: case OpKind::Pad2d:
+      case OpKind::Slice2d: case OpKind::Upsample2d: case OpKind::FoldTiles: case OpKind::UnfoldTiles:
+      case OpKind::ChannelShuffle: case OpKind::ChannelSlice: case OpKind::AvgPool2d: case OpKind::GlobalAvgPool:
+      case OpKind::Zero:
+        break;  // per_sample_linear() above
     }
     if (observe) observe(id, n, out);
     v[id] = std::move(out);
