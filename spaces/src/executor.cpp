@@ -14,6 +14,7 @@ namespace {
 
 // A plain container so nested names ("cells.3.conv") become nested modules.
 struct Container : torch::nn::Module {
+  using torch::nn::Module::register_buffer;
   using torch::nn::Module::register_module;
   using torch::nn::Module::register_parameter;
 };
@@ -81,6 +82,16 @@ TorchNetImpl::TorchNetImpl(NetGraph graph, std::uint64_t seed) : graph_(std::mov
       static_cast<Container&>(parent).register_module(path.back(), m);
     node_modules_[id] = std::move(m);
   };
+  // A node's "weight" (and a "bias" of `bias` elements, none when 0) as raw parameters, left
+  // for reset_parameters() to fill: torch::nn modules would first fill them from the global
+  // torch generator (a lock shared by every worker thread) only to be overwritten.
+  auto own = [&](NodeId id, const std::vector<std::int64_t>& weight, std::int64_t bias) {
+    auto holder = std::make_shared<Container>();
+    typed_[id].weight = holder->register_parameter("weight", torch::empty(weight));
+    if (bias > 0) typed_[id].bias = holder->register_parameter("bias", torch::empty({bias}));
+    attach(id, holder);
+    return holder;
+  };
 
   for (NodeId id = 0; id < static_cast<NodeId>(graph_.size()); ++id) {
     const Node& n = graph_.node(id);
@@ -88,61 +99,51 @@ TorchNetImpl::TorchNetImpl(NetGraph graph, std::uint64_t seed) : graph_(std::mov
       case OpKind::Conv2d: {
         const auto& a = n.as<Conv2dAttr>();
         const auto in_c = graph_.node(n.inputs[0]).shape[0];
-        auto opts = torch::nn::Conv2dOptions(in_c, a.out_channels, a.kernel)
-                        .stride(a.stride).padding(a.padding).dilation(a.dilation).groups(a.groups).bias(a.bias);
-        typed_[id].conv = torch::nn::Conv2d(opts);
-        attach(id, typed_[id].conv.ptr());
+        own(id, {a.out_channels, in_c / a.groups, a.kernel, a.kernel}, a.bias ? a.out_channels : 0);
         weighted_.push_back(id);
         break;
       }
       case OpKind::ConvTranspose2d: {
         const auto& a = n.as<Conv2dAttr>();
         const auto in_c = graph_.node(n.inputs[0]).shape[0];
-        auto opts = torch::nn::ConvTranspose2dOptions(in_c, a.out_channels, a.kernel)
-                        .stride(a.stride).padding(a.padding).dilation(a.dilation).groups(a.groups).bias(a.bias)
-                        .output_padding(a.output_padding);
-        typed_[id].convt = torch::nn::ConvTranspose2d(opts);
-        attach(id, typed_[id].convt.ptr());
+        own(id, {in_c, a.out_channels / a.groups, a.kernel, a.kernel}, a.bias ? a.out_channels : 0);
         weighted_.push_back(id);
         break;
       }
       case OpKind::Linear: {
         const auto& a = n.as<LinearAttr>();
-        const auto in_f = graph_.node(n.inputs[0]).shape.back();
-        typed_[id].linear = torch::nn::Linear(torch::nn::LinearOptions(in_f, a.out_features).bias(a.bias));
-        attach(id, typed_[id].linear.ptr());
+        own(id, {a.out_features, graph_.node(n.inputs[0]).shape.back()}, a.bias ? a.out_features : 0);
         weighted_.push_back(id);
         break;
       }
-      case OpKind::BatchNorm2d: {
+      case OpKind::BatchNorm2d: {  // nn.BatchNorm2d's parameters and buffers, in its order
         const auto& a = n.as<BatchNormAttr>();
-        auto opts = torch::nn::BatchNorm2dOptions(n.shape[0]).affine(a.affine).track_running_stats(a.track_running_stats)
-                        .eps(a.eps).momentum(a.momentum);
-        typed_[id].bn = torch::nn::BatchNorm2d(opts);
-        attach(id, typed_[id].bn.ptr());
+        const auto c = n.shape[0];
+        auto holder = a.affine ? own(id, {c}, c) : std::make_shared<Container>();
+        if (a.track_running_stats) {
+          typed_[id].running_mean = holder->register_buffer("running_mean", torch::zeros({c}));
+          typed_[id].running_var = holder->register_buffer("running_var", torch::ones({c}));
+          typed_[id].batches = holder->register_buffer("num_batches_tracked", torch::zeros({}, torch::kLong));
+        }
+        if (!a.affine) attach(id, holder);
         break;
       }
       case OpKind::Conv1d: {
         const auto& a = n.as<Conv1dAttr>();
         const auto in_c = graph_.node(n.inputs[0]).shape.back();
-        typed_[id].conv1d = torch::nn::Conv1d(torch::nn::Conv1dOptions(in_c, a.out_channels, a.kernel)
-                                                  .padding(a.padding).groups(a.groups).bias(a.bias));
-        attach(id, typed_[id].conv1d.ptr());
+        own(id, {a.out_channels, in_c / a.groups, a.kernel}, a.bias ? a.out_channels : 0);
         weighted_.push_back(id);
         break;
       }
       case OpKind::PatchEmbed: {
         const auto& a = n.as<PatchEmbedAttr>();
-        const auto in_c = graph_.node(n.inputs[0]).shape[0];
-        typed_[id].conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(in_c, a.dim, a.patch).stride(a.patch).bias(a.bias));
-        attach(id, typed_[id].conv.ptr());
+        own(id, {a.dim, graph_.node(n.inputs[0]).shape[0], a.patch, a.patch}, a.bias ? a.dim : 0);
         weighted_.push_back(id);
         break;
       }
       case OpKind::Embedding: {
         const auto& a = n.as<EmbeddingAttr>();
-        typed_[id].emb = torch::nn::Embedding(a.num_embeddings, a.dim);
-        attach(id, typed_[id].emb.ptr());
+        own(id, {a.num_embeddings, a.dim}, 0);
         break;
       }
       case OpKind::AdaptiveEmbedding: {
@@ -154,17 +155,20 @@ TorchNetImpl::TorchNetImpl(NetGraph graph, std::uint64_t seed) : graph_(std::mov
         holder->register_module("emb_layers", layers);
         holder->register_module("emb_projs", projs);
         auto& t = typed_[id];
+        auto table = [&](const std::string& name, std::int64_t rows, std::int64_t dim) {
+          auto c = std::make_shared<Container>();
+          t.tables.push_back(c->register_parameter("weight", torch::empty({rows, dim})));
+          layers->register_module(name, c);
+        };
         if (a.div_val == 1) {
-          t.tables.push_back(torch::nn::Embedding(a.n_token, a.d_embed));
-          layers->register_module("0", t.tables.back().ptr());
+          table("0", a.n_token, a.d_embed);
           t.projs.push_back(a.d_proj != a.d_embed ? projs->register_parameter("0", torch::empty({a.d_proj, a.d_embed}))
                                                   : torch::Tensor());
         } else {
           std::int64_t lo = 0, div = 1;
           for (std::size_t i = 0; i < a.cutoffs.size(); ++i) {
             const auto d = a.d_embed / div;
-            t.tables.push_back(torch::nn::Embedding(a.cutoffs[i] - lo, d));
-            layers->register_module(std::to_string(i), t.tables.back().ptr());
+            table(std::to_string(i), a.cutoffs[i] - lo, d);
             t.projs.push_back(projs->register_parameter(std::to_string(i), torch::empty({a.d_proj, d})));
             lo = a.cutoffs[i];
             div *= a.div_val;
@@ -183,13 +187,9 @@ TorchNetImpl::TorchNetImpl(NetGraph graph, std::uint64_t seed) : graph_(std::mov
         attach(id, holder);
         break;
       }
-      case OpKind::LayerNorm: {
-        const auto& a = n.as<LayerNormAttr>();
-        typed_[id].ln = torch::nn::LayerNorm(
-            torch::nn::LayerNormOptions({n.shape.back()}).eps(a.eps).elementwise_affine(a.affine));
-        attach(id, typed_[id].ln.ptr());
+      case OpKind::LayerNorm:
+        if (n.as<LayerNormAttr>().affine) own(id, {n.shape.back()}, n.shape.back());
         break;
-      }
       default:
         break;
     }
@@ -252,7 +252,7 @@ void TorchNetImpl::reset_parameters(std::uint64_t seed) {
       continue;
     }
     if (n.op == OpKind::AdaptiveEmbedding) {
-      for (auto& t : typed_[id].tables) normal(t->weight);
+      for (auto& t : typed_[id].tables) normal(t);
       for (auto& p : typed_[id].projs)
         if (p.defined()) uniform(p, 1.0 / std::sqrt(static_cast<double>(p.size(1))));
       continue;
@@ -349,6 +349,24 @@ torch::Tensor per_sample_linear(const Node& n, const std::function<const torch::
   }
 }
 
+// nn.BatchNorm2d's forward (torch/nn/modules/batchnorm.h, functional/batchnorm.h in libtorch 1.13):
+// count the batch when training with running statistics, normalise over the batch when
+// training or when there are no running statistics, refuse one value per channel.
+torch::Tensor TorchNetImpl::batchnorm(NodeId id, const Node& n, const torch::Tensor& x) {
+  const auto& a = n.as<BatchNormAttr>();
+  auto& t = typed_[id];
+  const bool batch_stats = is_training() || !a.track_running_stats;
+  if (is_training() && t.batches.defined()) {
+    torch::NoGradGuard no_grad;
+    t.batches += 1;
+  }
+  if (batch_stats && x.numel() / x.size(1) == 1)
+    throw Error("batchnorm " + n.name, "expected more than 1 value per channel when training, got input " + c10::str(x.sizes()),
+                "use a batch of more than one sample (or larger feature maps)");
+  return torch::batch_norm(x, t.weight, t.bias, t.running_mean, t.running_var, batch_stats, a.momentum, a.eps,
+                           at::globalContext().userEnabledCuDNN());
+}
+
 torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& observe) {
   const auto& nodes = graph_.nodes();
   if (x.dim() != static_cast<int64_t>(graph_.input_shape().size()) + 1)
@@ -384,10 +402,19 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
     torch::Tensor out = per_sample_linear(n, in);
     if (!out.defined()) switch (n.op) {
       case OpKind::Input: out = input; break;
-      case OpKind::Conv2d: out = typed_[id].conv->forward(in(0)); break;
-      case OpKind::ConvTranspose2d: out = typed_[id].convt->forward(in(0)); break;
-      case OpKind::Linear: out = typed_[id].linear->forward(in(0)); break;
-      case OpKind::BatchNorm2d: out = bypass_bn_ ? in(0) : typed_[id].bn->forward(in(0)); break;
+      case OpKind::Conv2d: {
+        const auto& a = n.as<Conv2dAttr>();
+        out = torch::conv2d(in(0), typed_[id].weight, typed_[id].bias, a.stride, a.padding, a.dilation, a.groups);
+        break;
+      }
+      case OpKind::ConvTranspose2d: {
+        const auto& a = n.as<Conv2dAttr>();
+        out = torch::conv_transpose2d(in(0), typed_[id].weight, typed_[id].bias, a.stride, a.padding, a.output_padding,
+                                      a.groups, a.dilation);
+        break;
+      }
+      case OpKind::Linear: out = torch::linear(in(0), typed_[id].weight, typed_[id].bias); break;
+      case OpKind::BatchNorm2d: out = bypass_bn_ ? in(0) : batchnorm(id, n, in(0)); break;
       case OpKind::ReLU: out = torch::relu(in(0)); break;
       case OpKind::Sigmoid: out = torch::sigmoid(in(0)); break;
       case OpKind::Tanh: out = torch::tanh(in(0)); break;
@@ -404,7 +431,7 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
       case OpKind::LeakyReLU: out = torch::leaky_relu(in(0), n.as<LeakyReLUAttr>().negative_slope); break;
       case OpKind::Embedding:
         check_ids(n, n.as<EmbeddingAttr>().num_embeddings);
-        out = typed_[id].emb->forward(in(0));
+        out = torch::embedding(typed_[id].weight, in(0));
         break;
       case OpKind::AdaptiveEmbedding: {
         // archai's forward: each id looks up its cluster's table and projection; the masks make the
@@ -414,7 +441,7 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         auto& t = typed_[id];
         const auto& ids = in(0);
         if (a.div_val == 1) {
-          out = t.tables[0]->forward(ids);
+          out = torch::embedding(t.tables[0], ids);
           if (t.projs[0].defined()) out = torch::linear(out, t.projs[0]);
         } else {
           std::int64_t lo = 0;
@@ -422,7 +449,7 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
             const auto hi = a.cutoffs[i];
             const auto mask = (ids >= lo).logical_and(ids < hi);
             const auto local = torch::where(mask, ids - lo, torch::zeros_like(ids));
-            auto e = torch::linear(t.tables[i]->forward(local), t.projs[i]) * mask.unsqueeze(-1).to(t.projs[i].scalar_type());
+            auto e = torch::linear(torch::embedding(t.tables[i], local), t.projs[i]) * mask.unsqueeze(-1).to(t.projs[i].scalar_type());
             out = i == 0 ? e : out + e;
             lo = hi;
           }
@@ -439,13 +466,19 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         else out = x + sinusoid_table(len, x.size(2), x.options());
         break;
       }
-      case OpKind::PatchEmbed: out = typed_[id].conv->forward(in(0)).flatten(2).transpose(1, 2); break;
+      case OpKind::PatchEmbed: {
+        const auto p = n.as<PatchEmbedAttr>().patch;
+        out = torch::conv2d(in(0), typed_[id].weight, typed_[id].bias, p).flatten(2).transpose(1, 2);
+        break;
+      }
       case OpKind::ClsToken: {
         const auto& x = in(0);
         out = torch::cat({typed_[id].param.expand({x.size(0), 1, x.size(2)}), x}, 1);
         break;
       }
-      case OpKind::LayerNorm: out = typed_[id].ln->forward(in(0)); break;
+      case OpKind::LayerNorm:
+        out = torch::layer_norm(in(0), {n.shape.back()}, typed_[id].weight, typed_[id].bias, n.as<LayerNormAttr>().eps);
+        break;
       case OpKind::GELU: {
         const auto* a = std::get_if<GeluAttr>(&n.attr);
         // erf form through contiguous_grad_gelu: libtorch 1.13's oneDNN gelu_backward misreads a
@@ -484,7 +517,12 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         out = out.transpose(1, 2).reshape({b, t, w});
         break;
       }
-      case OpKind::Conv1d: out = typed_[id].conv1d->forward(in(0).transpose(1, 2)).transpose(1, 2); break;
+      case OpKind::Conv1d: {
+        const auto& a = n.as<Conv1dAttr>();
+        out = torch::conv1d(in(0).transpose(1, 2), typed_[id].weight, typed_[id].bias, 1, a.padding, 1, a.groups)
+                  .transpose(1, 2);
+        break;
+      }
       case OpKind::DynamicConv: {
         const auto& a = n.as<DynamicConvAttr>();
         const auto& x = in(0);

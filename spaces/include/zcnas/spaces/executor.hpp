@@ -2,12 +2,16 @@
 // libtorch executor: a torch::nn::Module built from a NetGraph.
 //
 // Parameters are registered in nested modules that follow the node names, so
-// a conv node "cells.3.edge_2_1.conv" owns "cells.3.edge_2_1.conv.weight".
+// a conv node "cells.3.edge_2_1.conv" owns "cells.3.edge_2_1.conv.weight". They are
+// raw tensors on plain modules, applied with the functional ops the torch::nn modules
+// call (torch::conv2d, batch_norm, linear, embedding, layer_norm, ...): the nn
+// modules' constructors would fill every weight from the global generator -- one lock
+// shared by all worker threads -- before reset_parameters() overwrote it.
 // forward() runs live nodes in topological order; an optional observer sees
 // every node's output tensor (proxies use it to read activations, call
 // retain_grad(), or replace nothing -- observers must not modify tensors).
 //
-// Determinism: reset_parameters(seed) re-initialises every parameter from a
+// Determinism: reset_parameters(seed) initialises every parameter from a
 // private generator (PyTorch's default schemes), so scoring in parallel
 // workers never touches the global torch RNG.
 //
@@ -66,18 +70,18 @@ class TorchNetImpl : public torch::nn::Module {
   std::vector<bool> live_;
   std::vector<std::shared_ptr<torch::nn::Module>> node_modules_;
   std::vector<NodeId> weighted_;
-  struct Typed {  // typed handles: Module is a virtual base, so no static_cast down
-    torch::nn::Conv2d conv{nullptr};
-    torch::nn::ConvTranspose2d convt{nullptr};
-    torch::nn::Linear linear{nullptr};
-    torch::nn::BatchNorm2d bn{nullptr};
-    torch::nn::Conv1d conv1d{nullptr};
-    torch::nn::Embedding emb{nullptr};
-    torch::nn::LayerNorm ln{nullptr};
-    std::vector<torch::nn::Embedding> tables;  // AdaptiveEmbedding clusters
-    std::vector<torch::Tensor> projs;          // AdaptiveEmbedding projections (undefined: none)
-    torch::Tensor param;                       // PositionalEmbedding table, ClsToken token
+  // Parameters as raw tensors (registered on plain modules named after the node, so names and
+  // order are those of the torch::nn modules they stand for: "<node>.weight", "<node>.bias",
+  // batchnorm's running_mean / running_var / num_batches_tracked buffers).
+  struct Typed {
+    torch::Tensor weight, bias;                      // conv, conv-transpose, linear, conv1d, patch-embed,
+                                                     // embedding, layer norm, batchnorm (affine)
+    torch::Tensor running_mean, running_var, batches;  // batchnorm with running statistics
+    std::vector<torch::Tensor> tables;               // AdaptiveEmbedding clusters
+    std::vector<torch::Tensor> projs;                // AdaptiveEmbedding projections (undefined: none)
+    torch::Tensor param;                             // PositionalEmbedding table, ClsToken token
   };
+  torch::Tensor batchnorm(NodeId id, const Node& n, const torch::Tensor& x);
   std::vector<Typed> typed_;
   bool bypass_bn_ = false;
 };
