@@ -1,6 +1,8 @@
 // End-to-end tests of the `zcnas` binary (ZCNAS_CLI_PATH): import, query, correlate,
 // the global-option contract, and one-line errors with non-zero exit codes.
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -262,4 +265,63 @@ TEST_CASE("correlate --bootstrap: seeded intervals around the estimate", "[cli]"
   CHECK(ja["spearman_ci95"][0].get<double>() < ja["spearman"].get<double>());
   CHECK(ja["spearman"].get<double>() < ja["spearman_ci95"][1].get<double>());
   CHECK(ja["kendall_ci95"][0].get<double>() < ja["kendall"].get<double>());
+}
+
+TEST_CASE("score-space: Ctrl-C stores the archs already scored, whole, and a rerun resumes", "[cli]") {
+  Fixture fx;
+  const std::string out = (fx.dir / "out").string(), err = (fx.dir / "err").string();
+  const std::vector<std::string> args = {
+      ZCNAS_CLI_PATH, "--db", fx.db, "score-space", "--space", "nb201", "--dataset", "cifar10", "--sample", "200",
+      "--seed", "3", "--proxy", "synflow,snip", "--threads", "2", "--chunk", "200", "--batch-size", "8",
+      "--data", std::string(ZCNAS_BENCHDATA_DIR) + "/cifar10", "--json"};
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
+    ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  };
+  // One chunk holds all 200 archs, so without the interrupt nothing would be stored before the
+  // end. Interrupt once the run is past its cache lookup and scoring (the log says so first).
+  for (int i = 0; i < 600 && slurp(err).find("archs to score") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  REQUIRE(::kill(pid, SIGINT) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO(slurp(err));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  const auto first = json::parse(slurp(out));
+  CHECK(first["interrupted"] == true);
+  const int scored = first["scored_archs"];
+  CHECK(scored < 200);
+  CHECK(first["stored_rows"] == 2 * scored);
+  {  // every stored arch has both proxies: nothing half-scored
+    SQLite::Database raw(fx.db, SQLite::OPEN_READONLY);
+    CHECK(raw.execAndGet("SELECT count(*) FROM scores WHERE proxy = 'synflow'").getInt() == scored);
+    CHECK(raw.execAndGet("SELECT count(*) FROM scores WHERE proxy = 'snip'").getInt() == scored);
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  std::string again;
+  for (const auto& a : rest) again += q(a) + " ";
+  const auto r = run(again);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto second = json::parse(r.out);
+  CHECK(second["interrupted"] == false);
+  CHECK(second["cached"] == 2 * scored);
+  CHECK(second["scored_archs"] == 200 - scored);
+  SQLite::Database raw(fx.db, SQLite::OPEN_READONLY);
+  CHECK(raw.execAndGet("SELECT count(*) FROM scores").getInt() == 400);
 }
