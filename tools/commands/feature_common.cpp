@@ -63,11 +63,14 @@ FeatureResult ensure_features(benchdb::Database& db, const spaces::Space& space,
   std::vector<std::string> errors(archs.size());
   std::vector<double> secs(archs.size(), 0.0);
   Progress progress("features " + space.name() + " " + dataset, todo.size());
-  SigintGuard sigint;  // Ctrl-C: stop after the chunk in flight, its records stored (a rerun resumes)
+  std::vector<char> started(archs.size(), 0);
+  SigintGuard sigint;  // Ctrl-C: archs in flight finish and are stored, no new one starts (a rerun resumes)
   for (std::size_t begin = 0; begin < todo.size() && !SigintGuard::stop_requested(); begin += req.chunk) {
     const std::size_t end = std::min(todo.size(), begin + req.chunk);
     proxies::parallel_for_candidates(end - begin, popt, [&](std::size_t j) {
       const std::size_t i = todo[begin + j];
+      if (SigintGuard::stop_requested()) return;
+      started[i] = 1;
       try {
         const auto t0 = std::chrono::steady_clock::now();
         if (kind.from_arch) {
@@ -92,6 +95,7 @@ FeatureResult ensure_features(benchdb::Database& db, const spaces::Space& space,
     std::vector<benchdb::FeatureRow> rows;
     for (std::size_t j = begin; j < end; ++j) {
       const std::size_t i = todo[j];
+      if (!started[i]) continue;
       if (!errors[i].empty() || !res.records[i]) {
         ++res.failed;
         spdlog::warn("{}: {}", archs[i], errors[i]);
