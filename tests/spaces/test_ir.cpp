@@ -109,6 +109,34 @@ TEST_CASE("every IR op runs forward and backward with inferred shapes", "[spaces
   }
 }
 
+TEST_CASE("batchnorm: nn.BatchNorm2d's statistics, counter and one-value refusal", "[spaces][ir]") {
+  NetGraph g;
+  auto x = g.input({4, 3, 3});
+  g.set_output(g.batchnorm(x, BatchNormAttr{}, "bn"));
+  TorchNet net(g);
+  torch::nn::BatchNorm2d reference(torch::nn::BatchNorm2dOptions(4).eps(1e-5).momentum(0.1));
+  const auto in = torch::randn({5, 4, 3, 3});
+  // train mode: batch statistics, running statistics and num_batches_tracked updated as nn.BatchNorm2d does
+  CHECK(torch::equal(net->forward(in), reference->forward(in)));
+  const auto buffers = net->named_buffers();
+  CHECK(torch::equal(buffers["bn.running_mean"], reference->running_mean));
+  CHECK(torch::equal(buffers["bn.running_var"], reference->running_var));
+  CHECK(buffers["bn.num_batches_tracked"].item<std::int64_t>() == 1);
+  // eval mode: the running statistics
+  net->eval();
+  reference->eval();
+  CHECK(torch::equal(net->forward(in), reference->forward(in)));
+  // one value per channel in train mode: a zcnas error naming the node, not a torch crash
+  NetGraph one;
+  auto y = one.input({4, 1, 1});
+  one.set_output(one.batchnorm(y, BatchNormAttr{}, "head.bn"));
+  TorchNet tiny(one);
+  CHECK_THROWS_AS(tiny->forward(torch::randn({1, 4, 1, 1})), zcnas::Error);
+  CHECK_THROWS_WITH(tiny->forward(torch::randn({1, 4, 1, 1})), Catch::Contains("head.bn") && Catch::Contains("more than 1 value"));
+  tiny->eval();
+  CHECK(tiny->forward(torch::randn({1, 4, 1, 1})).sizes().vec() == std::vector<std::int64_t>{1, 4, 1, 1});
+}
+
 TEST_CASE("shape-changing Zero gives fresh zeros of the reduced shape", "[spaces][ir]") {
   NetGraph g;
   auto x = g.input({4, 7, 7});
