@@ -3,7 +3,8 @@
 // NB201 (cifar10 head), TransNAS-Bench-101 micro (class_scene, and the autoencoder
 // whose 23 M-parameter decoder dominates its build), NB101, darts, and the transformer
 // spaces gpt / flexibert / autoformer; plus NB101's exhaustive
-// enumeration on 1 and 2 oneTBB workers (wall time). Peak RSS is printed at the end.
+// enumeration on 1 and 2 oneTBB workers (wall time), and building on 1 and 2 threads against
+// torch::nn modules (build_parallel). Peak RSS is printed at the end.
 //
 //   ./build/<dir>/tools/bench_build [--benchmark_filter=...]
 #include <benchmark/benchmark.h>
@@ -96,6 +97,39 @@ BENCHMARK_CAPTURE(build_torchnet, tnb101_autoencoder, "tnb101_micro", "autoencod
 BENCHMARK_CAPTURE(compile_ir, darts_cifar10, "darts", "cifar10")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(count, darts_cifar10, "darts", "cifar10")->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(build_torchnet, darts_cifar10, "darts", "cifar10")->Unit(benchmark::kMicrosecond);
+// Building in parallel workers (as score-space does): TorchNet on 1 and 2 threads, beside the
+// baseline the executor replaced -- a torch::nn::Conv2d per conv node of the same graphs, whose
+// constructor fills the weight from libtorch's global generator (one lock for all threads) --
+// so items/s on 2 threads against 1 shows which of the two scales. TNB-101 class_scene cells.
+void build_parallel(benchmark::State& state, bool nn_modules) {
+  torch::set_num_threads(1);
+  const Space& s = get_space("tnb101_micro");
+  static const auto graphs = [&] {
+    std::vector<NetGraph> out;
+    for (const auto& a : archs(s, 8)) out.push_back(s.compile(a, "class_scene"));
+    return out;
+  }();
+  std::size_t i = static_cast<std::size_t>(state.thread_index());
+  for (auto _ : state) {
+    const auto& g = graphs[i++ % graphs.size()];
+    if (!nn_modules) {
+      TorchNet net(g, 1);
+      benchmark::DoNotOptimize(net);
+      continue;
+    }
+    for (const auto& n : g.nodes()) {
+      if (n.op != OpKind::Conv2d) continue;
+      const auto& a = n.as<Conv2dAttr>();
+      torch::nn::Conv2d conv(torch::nn::Conv2dOptions(g.node(n.inputs[0]).shape[0], a.out_channels, a.kernel)
+                                 .groups(a.groups).bias(a.bias));
+      benchmark::DoNotOptimize(conv);
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK_CAPTURE(build_parallel, torchnet_tnb101, false)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(build_parallel, nn_conv2d_modules_tnb101, true)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMillisecond);
+
 // Transformer spaces (issue 10): gpt without and with its 50264-token LM head, flexibert's GLUE
 // encoder, AutoFormer-Tiny at 224x224 (197 tokens) with the CIFAR-100 head.
 BENCHMARK_CAPTURE(compile_ir, gpt_no_lm_head, "gpt", "wt103:no-lm-head")->Unit(benchmark::kMicrosecond);
