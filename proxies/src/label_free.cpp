@@ -335,16 +335,16 @@ double zen_score(spaces::TorchNet& net, const std::vector<std::pair<torch::Tenso
     const auto& a = n.as<spaces::BatchNormAttr>();
     if (tracked_bn_only && !a.track_running_stats) continue;
     Bn b{n.inputs[0], a.momentum, {}, {}};
-    torch::Tensor* buf = nullptr;
+    torch::Tensor buf;  // a handle to the module's buffer (the dict find() points into is a temporary)
     if (a.track_running_stats) {
-      auto buffers = net->node_module(id)->named_buffers(false);
-      buf = buffers.find("running_var");
-      if (auto* rm = buffers.find("running_mean")) rm->zero_();
-      if (auto* nb = buffers.find("num_batches_tracked")) nb->zero_();
+      const auto buffers = net->node_module(id)->named_buffers(false);
+      if (const auto* rv = buffers.find("running_var")) buf = *rv;
+      if (const auto* rm = buffers.find("running_mean")) rm->zero_();
+      if (const auto* nb = buffers.find("num_batches_tracked")) nb->zero_();
     }
-    if (buf) {
-      buf->fill_(1.0);
-      b.buffer = *buf;
+    if (buf.defined()) {
+      buf.fill_(1.0);
+      b.buffer = buf;
     } else {
       const auto params = net->parameters();
       const auto dev = params.empty() ? torch::Device(torch::kCPU) : params.front().device();

@@ -217,10 +217,8 @@ std::int64_t TorchNetImpl::nonembedding_numel() const {
 }
 
 torch::Tensor TorchNetImpl::node_weight(NodeId id) const {
-  auto* m = node_modules_.at(id).get();
-  if (!m) return {};
-  auto* w = m->named_parameters(false).find("weight");
-  return w ? *w : torch::Tensor();
+  // typed_ holds the registered "weight" of every node that has one (the same tensor).
+  return typed_.at(id).weight;
 }
 
 void TorchNetImpl::reset_parameters(std::uint64_t seed) {

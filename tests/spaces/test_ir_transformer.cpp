@@ -18,7 +18,8 @@ namespace {
 std::int64_t numel_of(TorchNet& net) { return zcnas::spaces::testing::module_numel(net); }
 
 torch::Tensor param(TorchNet& net, const std::string& name) {
-  auto* p = net->named_parameters(true).find(name);
+  const auto params = net->named_parameters(true);  // find() points into this dict
+  const auto* p = params.find(name);
   REQUIRE(p);
   return *p;
 }
