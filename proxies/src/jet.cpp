@@ -45,7 +45,23 @@
 //       y_k = gamma z_k, plus beta on y0.
 //   BatchNorm2d with running statistics (eval mode): linear,
 //       y_k = gamma (x_k - [k=0] running_mean) / sqrt(running_var + eps) (+ beta on y0).
+//   LayerNorm over the last dim: the batchnorm-statistics rule above with the mean taken
+//       over that dim of each row (biased variance, eps inside the root, as layer_norm).
+//   GELU: y1 = f'(x0) x1, y2 = f'(x0) x2 + f''(x0) x1^2 with, for the erf form f = x Phi(x),
+//       f' = Phi + x phi, f'' = phi (2 - x^2) (phi, Phi the normal pdf / cdf); for the tanh
+//       form f = x/2 (1 + t), t = tanh(u), u = c (x + a x^3), c = sqrt(2/pi), a = 0.044715:
+//       f' = (1 + t)/2 + x/2 (1 - t^2) u', f'' = (1 - t^2) u' + x/2 (1 - t^2)(u'' - 2 t u'^2),
+//       u' = c (1 + 3 a x^2), u'' = 6 c a x.
+//   Attention (q, k, v): per head, S = scale q k^T and O = softmax(S) v are bilinear /
+//       softmax steps, each by the product rule / the softmax rule above; a causal mask
+//       sets S0 to -inf (softmax 0) and S1, S2 to 0 above the diagonal.
+//   PatchEmbed (conv, flatten, transpose), ClsToken (the learned token on order 0, zeros on
+//       orders 1, 2), PositionalEmbedding (the table added to order 0): affine, the linear
+//       part on every order and the constant on order 0 only.
 #include "zcnas/proxies/jet.hpp"
+
+#include <cmath>
+#include <limits>
 
 #include "zcnas/common/error.hpp"
 
@@ -57,9 +73,10 @@ using spaces::OpKind;
 
 namespace {
 
-// The ops with a rule below. An op added to the IR later (attention, layer
-// norm, ...) gets `false` until someone writes its rule; Dextr then falls back
-// to reverse-mode autograd.
+// The ops with a rule below. An op added to the IR later gets `false` until someone
+// writes its rule; Dextr then falls back to reverse-mode autograd. Without one: the token
+// ops (Embedding, AdaptiveEmbedding: Dextr refuses token inputs), LinearTransform, Conv1d,
+// DynamicConv.
 bool has_rule(OpKind op) {
   switch (op) {
     case OpKind::Input:
@@ -91,6 +108,14 @@ bool has_rule(OpKind op) {
     case OpKind::ChannelShuffle:
     case OpKind::ChannelSlice:
     case OpKind::Softmax:
+    case OpKind::LayerNorm:
+    case OpKind::GELU:
+    case OpKind::Attention:
+    case OpKind::PatchEmbed:
+    case OpKind::ClsToken:
+    case OpKind::PositionalEmbedding:
+    case OpKind::SelectToken:
+    case OpKind::MeanTokens:
       return true;
     default:
       return false;
@@ -105,13 +130,53 @@ torch::Tensor orders(const torch::Tensor& j) {
   return j.reshape(s);
 }
 
-// Adds `b` (broadcast per channel / feature) to order 0 of the stacked jet `y`, in place.
+// Adds `b` (broadcast per channel: dim 1 of [N, C, ...]) to order 0 of the stacked jet `y`, in place.
 void add_bias_order0(torch::Tensor& y, const torch::Tensor* b) {
   if (!b || !b->defined()) return;
   const auto rows = y.size(0) / 3;
   std::vector<std::int64_t> shape(static_cast<std::size_t>(y.dim() - 1), 1);
   shape[0] = b->numel();
   y.narrow(0, 0, rows).add_(b->view(shape));
+}
+
+// Adds `c` (broadcast against one order's [N, ...] by trailing dims: a feature bias of the
+// last dim, a positional table) to order 0 of the stacked jet `y`, in place.
+void add_order0(torch::Tensor& y, const torch::Tensor& c) {
+  if (c.defined()) y.narrow(0, 0, y.size(0) / 3).add_(c);
+}
+
+// Product rule up to order 2 for a bilinear f (elementwise product, matmul) of two
+// jets viewed as [3, ...]: returns the stacked [3, ...] jet of f(a, b).
+template <class F>
+torch::Tensor bilinear(const torch::Tensor& a, const torch::Tensor& b, F f) {
+  return torch::stack({f(a[0], b[0]), f(a[1], b[0]) + f(a[0], b[1]), f(a[2], b[0]) + 2.0 * f(a[1], b[1]) + f(a[0], b[2])});
+}
+
+// Softmax over dim d of one order, for a jet viewed as [3, ...]: returns [3, ...].
+torch::Tensor softmax_jet(const torch::Tensor& o, std::int64_t d) {
+  auto x1 = o[1], x2 = o[2];
+  auto s = torch::softmax(o[0], d);
+  auto c1 = x1 - (s * x1).sum(d, true);
+  auto y1 = s * c1;
+  auto y2 = y1 * c1 + s * (x2 - (y1 * x1).sum(d, true) - (s * x2).sum(d, true));
+  return torch::stack({s, y1, y2});
+}
+
+// (x - mean) / sqrt(var + eps) of a jet x viewed as [3, ...], the statistics (mean, biased
+// variance) over `red`, dims of one order's tensor: returns the stacked [3, ...] jet.
+torch::Tensor normalize_jet(const torch::Tensor& x, const std::vector<std::int64_t>& red, double eps) {
+  std::vector<std::int64_t> red_all;
+  for (auto d : red) red_all.push_back(d < 0 ? d : d + 1);
+  auto c = x - x.mean(red_all, true);
+  auto c0 = c[0], c1 = c[1], c2 = c[2];
+  auto v0 = (c0 * c0).mean(red, true);
+  auto v1 = 2.0 * (c0 * c1).mean(red, true);
+  auto v2 = 2.0 * (c1 * c1 + c0 * c2).mean(red, true);
+  auto s0 = (v0 + eps).rsqrt();
+  auto s0_3 = s0 * s0 * s0;
+  auto s1 = -0.5 * s0_3 * v1;
+  auto s2 = 0.75 * s0_3 * s0 * s0 * v1 * v1 - 0.5 * s0_3 * v2;
+  return torch::stack({c0 * s0, c1 * s0 + c0 * s1, c2 * s0 + 2.0 * c1 * s1 + c0 * s2});
 }
 
 torch::Tensor param(torch::nn::Module* m, const char* name) {
@@ -149,18 +214,7 @@ torch::Tensor batchnorm(const Node& n, torch::nn::Module* m, const torch::Tensor
   if (fold * H * W == 1)
     throw Error("jet batchnorm " + n.name, "expected more than 1 value per channel when training (one point, 1x1 map)");
   // [3, points, fold, C, H, W]; statistics per (point, channel) over fold, H, W.
-  auto x = j.reshape({3, points, fold, C, H, W});
-  const std::vector<std::int64_t> red{1, 3, 4};  // dims of one order's [points, fold, C, H, W]
-  auto c = x - x.mean({2, 4, 5}, true);
-  auto c0 = c[0], c1 = c[1], c2 = c[2];
-  auto v0 = (c0 * c0).mean(red, true);
-  auto v1 = 2.0 * (c0 * c1).mean(red, true);
-  auto v2 = 2.0 * (c1 * c1 + c0 * c2).mean(red, true);
-  auto s0 = (v0 + a.eps).rsqrt();
-  auto s0_3 = s0 * s0 * s0;
-  auto s1 = -0.5 * s0_3 * v1;
-  auto s2 = 0.75 * s0_3 * s0 * s0 * v1 * v1 - 0.5 * s0_3 * v2;
-  y = torch::stack({c0 * s0, c1 * s0 + c0 * s1, c2 * s0 + 2.0 * c1 * s1 + c0 * s2}).view(j.sizes());
+  y = normalize_jet(j.reshape({3, points, fold, C, H, W}), {1, 3, 4}, a.eps).view(j.sizes());
   if (w.defined()) y = y * w.view({1, C, 1, 1});
   add_bias_order0(y, &b);
   return y;
@@ -176,13 +230,58 @@ torch::Tensor max_pool(const Node& n, const torch::Tensor& j) {
   return flat.gather(3, i).reshape({3 * B, C, idx.size(2), idx.size(3)});
 }
 
-// Elementwise f with f' and f'' expressed through fx = f(x0).
-template <class D1, class D2>
-torch::Tensor smooth(const torch::Tensor& j, const torch::Tensor& fx, D1 d1, D2 d2) {
+// Elementwise f by the chain rule, from f(x0), f'(x0), f''(x0).
+torch::Tensor smooth(const torch::Tensor& j, const torch::Tensor& f0, const torch::Tensor& f1, const torch::Tensor& f2) {
   auto o = orders(j);
   auto x1 = o[1], x2 = o[2];
-  auto f1 = d1(fx), f2 = d2(fx);
-  return torch::stack({fx, f1 * x1, f1 * x2 + f2 * x1 * x1}).view(j.sizes());
+  return torch::stack({f0, f1 * x1, f1 * x2 + f2 * x1 * x1}).view(j.sizes());
+}
+
+torch::Tensor gelu(const Node& n, const torch::Tensor& j) {
+  const auto* a = std::get_if<spaces::GeluAttr>(&n.attr);
+  const auto x = orders(j)[0];
+  if (a && a->tanh) {
+    const double c = std::sqrt(2.0 / M_PI), k = 0.044715;
+    auto t = torch::tanh(c * (x + k * x * x * x));
+    auto sech2 = 1.0 - t * t;
+    auto du = c * (1.0 + 3.0 * k * x * x), ddu = 6.0 * c * k * x;
+    return smooth(j, torch::gelu(x, "tanh"), 0.5 * (1.0 + t) + 0.5 * x * sech2 * du,
+                  sech2 * du + 0.5 * x * sech2 * (ddu - 2.0 * t * du * du));
+  }
+  auto phi = torch::exp(-0.5 * x * x) * (1.0 / std::sqrt(2.0 * M_PI));
+  auto cdf = 0.5 * (1.0 + torch::erf(x * M_SQRT1_2));
+  return smooth(j, torch::gelu(x), cdf + x * phi, phi * (2.0 - x * x));
+}
+
+torch::Tensor layer_norm(const Node& n, torch::nn::Module* m, const torch::Tensor& j) {
+  auto y = normalize_jet(orders(j), {-1}, n.as<spaces::LayerNormAttr>().eps);
+  if (const auto w = param(m, "weight"); w.defined()) y = y * w;
+  y = y.view(j.sizes());
+  add_order0(y, param(m, "bias"));
+  return y;
+}
+
+// The executor's attention (spaces/src/executor.cpp) on stacked jets q, k, v [3N, T, A].
+torch::Tensor attention(const Node& n, const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v) {
+  const auto& a = n.as<spaces::AttentionAttr>();
+  const auto rows = q.size(0), t = q.size(1), h = a.heads;
+  // [3N, T, A] -> [3, N, H, T, A/H]
+  auto heads = [&](const torch::Tensor& z) {
+    return orders(z.reshape({rows, z.size(1), h, z.size(2) / h}).transpose(1, 2));
+  };
+  const auto dh = q.size(2) / h;
+  const double scale = a.scale > 0 ? a.scale : 1.0 / std::sqrt(static_cast<double>(dh));
+  auto s = bilinear(heads(q), heads(k), [](const torch::Tensor& x, const torch::Tensor& y) {
+             return torch::matmul(x, y.transpose(-1, -2));
+           }) * scale;  // [3, N, H, T, T]
+  if (a.causal) {
+    auto future = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).triu(1);
+    s = torch::stack({s[0].masked_fill(future, -std::numeric_limits<double>::infinity()), s[1].masked_fill(future, 0.0),
+                      s[2].masked_fill(future, 0.0)});
+  }
+  auto p = softmax_jet(s, -1);
+  auto o = bilinear(p, heads(v), [](const torch::Tensor& x, const torch::Tensor& y) { return torch::matmul(x, y); });
+  return o.reshape({rows, h, t, -1}).transpose(1, 2).reshape({rows, t, v.size(2)});
 }
 
 }  // namespace
@@ -240,12 +339,28 @@ Jet2 forward(spaces::TorchNet& net, const Jet2& input) {
         add_bias_order0(out, &b);
         break;
       }
-      case OpKind::Linear: {
+      case OpKind::Linear:  // on the last dim of any rank: its bias broadcasts by trailing dims
         out = torch::linear(in(0), param(m, "weight"));
-        const auto b = param(m, "bias");
-        add_bias_order0(out, &b);
+        add_order0(out, param(m, "bias"));
+        break;
+      case OpKind::PatchEmbed:
+        out = torch::conv2d(in(0), param(m, "weight"), {}, n.as<spaces::PatchEmbedAttr>().patch).flatten(2).transpose(1, 2);
+        add_order0(out, param(m, "bias"));
+        break;
+      case OpKind::ClsToken: {
+        const auto& x = in(0);
+        const auto rows = x.size(0) / 3;
+        auto token = torch::cat({param(m, "weight").expand({rows, 1, x.size(2)}), torch::zeros({2 * rows, 1, x.size(2)}, x.options())});
+        out = torch::cat({token, x}, 1);
         break;
       }
+      case OpKind::PositionalEmbedding:
+        out = in(0).clone();
+        add_order0(out, spaces::positional_table(n, param(m, "weight"), in(0)));
+        break;
+      case OpKind::LayerNorm: out = layer_norm(n, m, in(0)); break;
+      case OpKind::GELU: out = gelu(n, in(0)); break;
+      case OpKind::Attention: out = attention(n, in(0), in(1), in(2)); break;
       case OpKind::BatchNorm2d: out = net->batchnorm_bypass() ? in(0) : batchnorm(n, m, in(0)); break;
       case OpKind::ReLU: {
         auto o = orders(in(0));
@@ -261,16 +376,12 @@ Jet2 forward(spaces::TorchNet& net, const Jet2& input) {
       }
       case OpKind::Sigmoid: {
         auto s = torch::sigmoid(orders(in(0))[0]);
-        out = smooth(
-            in(0), s, [](const torch::Tensor& f) { return f * (1.0 - f); },
-            [](const torch::Tensor& f) { return f * (1.0 - f) * (1.0 - 2.0 * f); });
+        out = smooth(in(0), s, s * (1.0 - s), s * (1.0 - s) * (1.0 - 2.0 * s));
         break;
       }
       case OpKind::Tanh: {
         auto t = torch::tanh(orders(in(0))[0]);
-        out = smooth(
-            in(0), t, [](const torch::Tensor& f) { return 1.0 - f * f; },
-            [](const torch::Tensor& f) { return -2.0 * f * (1.0 - f * f); });
+        out = smooth(in(0), t, 1.0 - t * t, -2.0 * t * (1.0 - t * t));
         break;
       }
       case OpKind::Clip: {
@@ -296,24 +407,15 @@ Jet2 forward(spaces::TorchNet& net, const Jet2& input) {
         break;
       }
       case OpKind::Mul: {
-        auto a = orders(in(0)), b = orders(in(1));
-        auto y = torch::stack({a[0] * b[0], a[1] * b[0] + a[0] * b[1], a[2] * b[0] + 2.0 * a[1] * b[1] + a[0] * b[2]});
+        auto y = bilinear(orders(in(0)), orders(in(1)), [](const torch::Tensor& a, const torch::Tensor& b) { return a * b; });
         auto shape = y.sizes().vec();
         shape[1] *= 3;
         out = y.reshape(std::vector<std::int64_t>(shape.begin() + 1, shape.end()));
         break;
       }
-      case OpKind::Softmax: {
-        const auto d = n.as<spaces::SoftmaxAttr>().axis + 1;  // of one order's [B, ...]
-        auto o = orders(in(0));
-        auto x1 = o[1], x2 = o[2];
-        auto s = torch::softmax(o[0], d);
-        auto c1 = x1 - (s * x1).sum(d, true);
-        auto y1 = s * c1;
-        auto y2 = y1 * c1 + s * (x2 - (y1 * x1).sum(d, true) - (s * x2).sum(d, true));
-        out = torch::stack({s, y1, y2}).view(in(0).sizes());
+      case OpKind::Softmax:  // over axis + 1 of one order's [B, ...]
+        out = softmax_jet(orders(in(0)), n.as<spaces::SoftmaxAttr>().axis + 1).view(in(0).sizes());
         break;
-      }
       case OpKind::MaxPool2d: out = max_pool(n, in(0)); break;
       default:  // unreachable: unsupported_node() checked every live op above
         throw Error("jet: node " + n.name, "op " + std::string(spaces::op_name(n.op)) + " has no jet rule");

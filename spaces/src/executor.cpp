@@ -283,6 +283,14 @@ void TorchNetImpl::reset_parameters(std::uint64_t seed) {
   }
 }
 
+torch::Tensor positional_table(const Node& n, const torch::Tensor& weight, const torch::Tensor& x) {
+  const auto& a = n.as<PositionalEmbeddingAttr>();
+  const auto len = x.size(1);
+  if (a.kind == PositionalKind::Learned) return weight.slice(0, 0, len);
+  if (a.kind == PositionalKind::Row0) return weight[0];
+  return sinusoid_table(len, x.size(2), x.options());
+}
+
 torch::Tensor per_sample_linear(const Node& n, const std::function<const torch::Tensor&(std::size_t)>& in) {
   switch (n.op) {
     case OpKind::Identity: return in(0);
@@ -333,6 +341,10 @@ torch::Tensor per_sample_linear(const Node& n, const std::function<const torch::
       return torch::avg_pool2d(in(0), a.kernel, a.stride, a.padding, a.ceil_mode, a.count_include_pad);
     }
     case OpKind::GlobalAvgPool: return in(0).mean({2, 3}, n.shape.size() == 3);
+    case OpKind::SelectToken: return in(0).select(1, n.as<SelectTokenAttr>().index);
+    case OpKind::MeanTokens:
+      if (const auto* m = std::get_if<MeanTokensAttr>(&n.attr)) return in(0).slice(1, m->first).mean(1);
+      return in(0).mean(1);
     case OpKind::Zero: {
       if (!std::holds_alternative<ZeroAttr>(n.attr)) return in(0).mul(0.0);
       // NAS-Bench-201 / TransNAS-Bench-101 Zero: strided slice * 0 when the channels
@@ -455,15 +467,7 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         out = out * std::sqrt(static_cast<double>(a.d_proj));
         break;
       }
-      case OpKind::PositionalEmbedding: {
-        const auto& a = n.as<PositionalEmbeddingAttr>();
-        const auto& x = in(0);
-        const auto len = x.size(1);
-        if (a.kind == PositionalKind::Learned) out = x + typed_[id].param.slice(0, 0, len);
-        else if (a.kind == PositionalKind::Row0) out = x + typed_[id].param[0];
-        else out = x + sinusoid_table(len, x.size(2), x.options());
-        break;
-      }
+      case OpKind::PositionalEmbedding: out = in(0) + positional_table(n, typed_[id].param, in(0)); break;
       case OpKind::PatchEmbed: {
         const auto p = n.as<PatchEmbedAttr>().patch;
         out = torch::conv2d(in(0), typed_[id].weight, typed_[id].bias, p).flatten(2).transpose(1, 2);
@@ -530,15 +534,10 @@ torch::Tensor TorchNetImpl::forward(const torch::Tensor& x, const Observer& obse
         out = (windows.reshape({b, t, a.heads, w / a.heads, k}) * weights).sum(-1).reshape({b, t, w});
         break;
       }
-      case OpKind::SelectToken: out = in(0).select(1, n.as<SelectTokenAttr>().index); break;
-      case OpKind::MeanTokens:
-        if (const auto* m = std::get_if<MeanTokensAttr>(&n.attr)) out = in(0).slice(1, m->first).mean(1);
-        else out = in(0).mean(1);
-        break;
       case OpKind::Identity: case OpKind::Add: case OpKind::Concat: case OpKind::Flatten: case OpKind::Pad2d:
       case OpKind::Slice2d: case OpKind::Upsample2d: case OpKind::FoldTiles: case OpKind::UnfoldTiles:
       case OpKind::ChannelShuffle: case OpKind::ChannelSlice: case OpKind::AvgPool2d: case OpKind::GlobalAvgPool:
-      case OpKind::Zero:
+      case OpKind::Zero: case OpKind::SelectToken: case OpKind::MeanTokens:
         break;  // per_sample_linear() above
     }
     if (observe) observe(id, n, out);

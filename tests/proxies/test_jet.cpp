@@ -16,6 +16,7 @@
 #include "zcnas/proxies/jet.hpp"
 #include "zcnas/proxies/label_free.hpp"
 #include "zcnas/proxies/registry.hpp"
+#include "zcnas/spaces/autoformer.hpp"
 #include "zcnas/spaces/registry.hpp"
 
 using namespace zcnas;
@@ -35,6 +36,11 @@ TorchNet make_net(const NetGraph& g, std::uint64_t seed) {
   auto gen = at::make_generator<at::CPUGeneratorImpl>(seed + 100);
   torch::NoGradGuard ng;
   for (NodeId id = 0; id < static_cast<NodeId>(g.size()); ++id) {
+    if (g.node(id).op == OpKind::LayerNorm && net->node_module(id)) {  // non-trivial affine
+      for (auto& p : net->node_module(id)->named_parameters(false))
+        p.value().copy_(torch::empty(p.value().sizes(), torch::kFloat64).uniform_(0.5, 1.5, gen));
+      continue;
+    }
     if (g.node(id).op != OpKind::BatchNorm2d || !net->node_module(id)) continue;
     auto* m = net->node_module(id);
     for (auto& p : m->named_parameters(false)) p.value().copy_(torch::empty(p.value().sizes(), torch::kFloat64).uniform_(0.5, 1.5, gen));
@@ -172,6 +178,63 @@ NetGraph shuffle_graph() {
   return g;
 }
 
+// Vision-transformer ops (issue 10's AutoFormer, ViT-style ONNX graphs): patch embedding,
+// cls token, positional tables (learned, sinusoidal, row 0), layer norm (affine and not),
+// attention (plain, causal with an explicit scale), GELU (erf and tanh forms), token
+// selection and means, linear layers on sequences.
+NetGraph transformer_ops_graph() {
+  NetGraph g;
+  auto x = g.input({3, 8, 8});
+  auto p = g.patch_embed(x, {.patch = 4, .dim = 8, .bias = true}, "patch");  // 4 tokens x 8
+  auto c = g.cls_token(p, "cls");                                            // 5 x 8
+  auto pe = g.positional_embedding(c, {.rows = 6, .kind = PositionalKind::Learned}, "pos");
+  auto ps = g.positional_embedding(pe, {.rows = 0, .kind = PositionalKind::Sinusoidal}, "sin");
+  auto ln = g.layer_norm(ps, {.eps = 1e-5, .affine = true}, "ln");
+  auto q = g.linear(ln, {.out_features = 8}, "q");
+  auto k = g.linear(ln, {.out_features = 8}, "k");
+  auto v = g.linear(ln, {.out_features = 6}, "v");
+  auto att = g.attention(q, k, v, {.heads = 2}, "att");  // 5 x 6
+  auto causal = g.attention(q, k, v, {.heads = 2, .causal = true, .scale = 0.7}, "causal");
+  auto r = g.add_n({ps, g.linear(g.add_n({att, causal}, "a"), {.out_features = 8}, "o")}, "res");
+  auto ln2 = g.layer_norm(r, {.eps = 1e-6, .affine = false}, "ln2");
+  auto f = g.gelu(g.linear(ln2, {.out_features = 12}, "fc1"), "gelu");
+  auto ft = g.gelu(g.linear(ln2, {.out_features = 12}, "fc1t"), "gelu_t", {.tanh = true});
+  auto r2 = g.add_n({r, g.linear(g.add_n({f, ft}, "f"), {.out_features = 8, .bias = false}, "fc2")}, "res2");
+  auto row0 = g.positional_embedding(r2, {.rows = 1, .kind = PositionalKind::Row0}, "row0");
+  auto cls = g.select_token(row0, {.index = 0}, "take_cls");
+  auto mean = g.mean_tokens(row0, "mean", {.first = 1});
+  auto all = g.mean_tokens(r2, "mean_all");
+  g.set_output(g.linear(g.add_n({cls, mean, all}, "head"), {.out_features = 5}, "fc"));
+  return g;
+}
+
+// A small AutoFormer-Tiny network (32x32 images, 8x8 patches: 17 tokens) of a sampled arch.
+NetGraph small_autoformer(std::uint64_t seed) {
+  namespace af = zcnas::spaces::autoformer;
+  Rng rng(seed);
+  af::NetConfig cfg;
+  cfg.img_size = 32;
+  cfg.patch = 8;
+  cfg.num_classes = 10;
+  return af::build(af::sample(rng, af::Variant::Tiny), cfg);
+}
+
+// x(t) = a + t b (x'' = 0) through the net at t = 0.3: the jet's y', y'' against autograd's.
+void check_line(TorchNet& net) {
+  const auto shape = batched(net->graph().input_shape(), 1);
+  auto a = torch::randn(shape, torch::kFloat64), b = torch::randn(shape, torch::kFloat64);
+  auto t = torch::full({}, 0.3, torch::kFloat64).requires_grad_(true);
+  auto y = net->forward(a + t * b).reshape({-1});
+  const auto out = jet::forward(net, {(a + 0.3 * b), b, torch::zeros_like(b)});
+  for (std::int64_t k = 0; k < y.numel(); ++k) {
+    auto d1 = torch::autograd::grad({y[k]}, {t}, {}, true, true)[0];
+    auto d2 = torch::autograd::grad({d1}, {t}, {}, true, false)[0];
+    INFO("coordinate " << k);
+    CHECK(out.d1[0][k].item<double>() == Approx(d1.item<double>()).epsilon(kRel));
+    CHECK(out.d2[0][k].item<double>() == Approx(d2.item<double>()).epsilon(kRel));
+  }
+}
+
 const proxies::ImageSet& pool() {
   static const auto p = proxies::read_cifar10(std::string(ZCNAS_BENCHDATA_DIR) + "/cifar10");
   return p;
@@ -195,20 +258,25 @@ TEST_CASE("jet: value equals the executor's forward, one batch per point", "[pro
 }
 
 TEST_CASE("jet: first and second derivative of a line through the net match autograd", "[proxies][jet]") {
-  // x(t) = a + t b (x'' = 0) through all ops at t = 0.3: compare y', y'' with autograd.
   torch::set_num_threads(1);
-  const auto g = all_ops_graph();
-  auto net = make_net(g, 5);
-  auto a = torch::randn({1, 3, 8, 8}, torch::kFloat64), b = torch::randn({1, 3, 8, 8}, torch::kFloat64);
-  auto t = torch::full({}, 0.3, torch::kFloat64).requires_grad_(true);
-  auto y = net->forward(a + t * b).reshape({-1});
-  const auto out = jet::forward(net, {(a + 0.3 * b), b, torch::zeros_like(b)});
-  for (std::int64_t k = 0; k < y.numel(); ++k) {
-    auto d1 = torch::autograd::grad({y[k]}, {t}, {}, true, true)[0];
-    auto d2 = torch::autograd::grad({d1}, {t}, {}, true, false)[0];
-    INFO("coordinate " << k);
-    CHECK(out.d1[0][k].item<double>() == Approx(d1.item<double>()).epsilon(kRel));
-    CHECK(out.d2[0][k].item<double>() == Approx(d2.item<double>()).epsilon(kRel));
+  auto net = make_net(all_ops_graph(), 5);
+  check_line(net);
+}
+
+TEST_CASE("jet: transformer ops, value and line derivatives against the executor and autograd", "[proxies][jet]") {
+  torch::set_num_threads(1);
+  const auto g = transformer_ops_graph();
+  REQUIRE(jet::supported(g));
+  for (std::uint64_t seed : {1, 2}) {
+    INFO("seed " << seed);
+    auto net = make_net(g, seed);
+    auto x = torch::randn({3, 3, 8, 8}, torch::kFloat64);
+    const auto out = jet::forward(net, {x, torch::randn_like(x), torch::randn_like(x)});
+    {
+      torch::NoGradGuard ng;
+      CHECK(torch::allclose(out.value, net->forward(x), 1e-12, 1e-12));  // no batch statistics: one batch
+    }
+    check_line(net);
   }
 }
 
@@ -233,6 +301,21 @@ TEST_CASE("jet curvature == autograd curvature: hand-made graphs with every op",
     auto mobile = make_net(mobile_ops_graph(), seed);
     REQUIRE(jet::supported(mobile->graph()));
     compare_engines(mobile, seed, 5);
+  }
+}
+
+TEST_CASE("jet curvature == autograd curvature: transformer ops and small AutoFormer networks", "[proxies][jet]") {
+  torch::set_num_threads(1);
+  for (std::uint64_t seed : {3, 4}) {
+    auto net = make_net(transformer_ops_graph(), seed);
+    compare_engines(net, seed, 4);
+  }
+  for (std::uint64_t seed : {11, 12}) {
+    INFO("autoformer sample seed " << seed);
+    const auto g = small_autoformer(seed);
+    REQUIRE(jet::supported(g));
+    auto net = make_net(g, seed);
+    compare_engines(net, seed + 30, 2, {0, 4, 9});
   }
 }
 

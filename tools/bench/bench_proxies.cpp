@@ -1,4 +1,4 @@
-// Seconds per NB201 arch per proxy, and for the fused set, on 1 and 2 threads
+// Seconds per arch (NB201 by default) per proxy, and for the fused set, on 1 and 2 threads
 // (issue 5, speed). A plain timing program (linked against google-benchmark by
 // tools/CMakeLists.txt, but archs x proxies is not a micro-benchmark, so it
 // times the loops itself). Reports wall and process-CPU seconds: the machine is
@@ -8,6 +8,11 @@
 //                 [--proxies synflow,snip,...] [--dextr-points 8] [--json out.json]
 //                 [--device cpu|cuda]   (on CUDA: one untimed warm-up arch, fused on 1 worker only)
 //                 [--dextr-curvature auto|jet|autograd[,ENGINE...]]
+//                 [--space nb201 --dataset cifar10]
+//
+// --space / --dataset: another space's networks (archs drawn with space.sample from
+// --seed; nb201 draws from the benchmark's CSV as before), e.g. `--space autoformer
+// --dataset cifar100 --archs 4 --proxies dextr --dextr-curvature jet,autograd`.
 //
 // --dextr-curvature: Dextr's curvature engine (label_free.hpp). The first one is
 // used for `dextr` and the fused set; each further one adds a row
@@ -83,7 +88,7 @@ int main(int argc, char** argv) try {
   std::int64_t batch_size = 32;
   int dextr_points = 8;
   std::string dextr_curvature = "auto";
-  std::string archs_file, json_out, device_name = "cpu";
+  std::string archs_file, json_out, device_name = "cpu", space_name = "nb201", dataset = "cifar10";
   std::string proxy_list = "synflow,snip,grasp,fisher,grad_norm,jacov,nwot,plain,l2_norm,epe_nas,zen,meco,dextr";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -100,6 +105,8 @@ int main(int argc, char** argv) try {
     else if (a == "--dextr-curvature") dextr_curvature = next();
     else if (a == "--json") json_out = next();
     else if (a == "--device") device_name = next();
+    else if (a == "--space") space_name = next();
+    else if (a == "--dataset") dataset = next();
     else throw Error(a, "unknown option", "see the comment at the top of tools/bench/bench_proxies.cpp");
   }
   const std::string bench = "../shared/benchdata";
@@ -108,6 +115,10 @@ int main(int argc, char** argv) try {
     std::ifstream in(archs_file);
     for (std::string l; std::getline(in, l);)
       if (!l.empty()) archs.push_back(l);
+  } else if (space_name != "nb201") {
+    spaces::Rng rng(seed);
+    const auto& s = spaces::get_space(space_name);
+    for (int i = 0; i < n_archs; ++i) archs.push_back(s.sample(rng));
   } else {
     auto all = nb201_archs_from_csv(bench + "/nasbench201.csv");
     std::mt19937_64 rng(seed);
@@ -150,9 +161,9 @@ int main(int argc, char** argv) try {
     return proxies::make_proxy(n);
   };
   const auto pool = proxies::read_cifar10(bench + "/cifar10");
-  const auto& space = spaces::get_space("nb201");
+  const auto& space = spaces::get_space(space_name);
   proxies::BatchOptions bo;
-  bo.dataset = "cifar10";
+  bo.dataset = dataset;
   bo.batch_size = batch_size;
 
   at::set_num_threads(1);
@@ -163,7 +174,7 @@ int main(int argc, char** argv) try {
   std::vector<proxies::Batch> batches;
   Timer tb;
   for (std::size_t i = 0; i < archs.size(); ++i) {
-    graphs.push_back(space.compile(archs[i], "cifar10"));
+    graphs.push_back(space.compile(archs[i], dataset));
     bo.seed = i;
     batches.push_back(proxies::make_batch(pool, graphs.back(), bo));
   }
@@ -208,8 +219,8 @@ int main(int argc, char** argv) try {
     fused_t[workers] = {w / n, c / n};
   }
 
-  std::printf("zcnas bench_proxies: %zu NB201 archs, batch %lld, libtorch %d.%d, dextr points %d, curvature %s\n",
-              archs.size(), static_cast<long long>(batch_size), TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, dextr_points,
+  std::printf("zcnas bench_proxies: %zu %s %s archs, batch %lld, libtorch %d.%d, dextr points %d, curvature %s\n",
+              archs.size(), space_name.c_str(), dataset.c_str(), static_cast<long long>(batch_size), TORCH_VERSION_MAJOR, TORCH_VERSION_MINOR, dextr_points,
               engines[0].c_str());
   std::printf("%-22s %12s %12s\n", "proxy (1 thread)", "wall s/arch", "cpu s/arch");
   double sum_w = 0, sum_c = 0;
@@ -242,6 +253,8 @@ int main(int argc, char** argv) try {
     j["fused_1"] = {{"wall", fused_t[1].first}, {"cpu", fused_t[1].second}};
     if (fused_t.count(2)) j["fused_2"] = {{"wall", fused_t[2].first}, {"cpu", fused_t[2].second}};
     j["device"] = device.str();
+    j["space"] = space_name;
+    j["dataset"] = dataset;
     std::ofstream(json_out) << j.dump(1) << "\n";
   }
   return 0;

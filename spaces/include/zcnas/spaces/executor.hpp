@@ -89,12 +89,16 @@ TORCH_MODULE(TorchNet);
 
 // The output of a node whose op is linear and acts on each sample of the batch alone
 // (Identity, Add, Concat, Flatten, Pad2d, Slice2d, Upsample2d, Fold/UnfoldTiles,
-// ChannelShuffle, ChannelSlice, AvgPool2d, GlobalAvgPool, Zero), from its inputs in(k);
+// ChannelShuffle, ChannelSlice, AvgPool2d, GlobalAvgPool, Zero, SelectToken, MeanTokens), from
+// its inputs in(k);
 // an undefined tensor for any other op. TorchNetImpl::forward uses it, and so does the jet
 // engine (proxies/src/jet.cpp): for these ops a stack of Taylor coefficients along the
 // batch dimension propagates through the very same expression.
 torch::Tensor per_sample_linear(const Node& n, const std::function<const torch::Tensor&(std::size_t)>& in);
 
+// The table a PositionalEmbedding node adds to its input x [N, T, D] (broadcastable to it):
+// rows [0, T) of the learned table `weight`, its row 0, or the sinusoidal table.
+torch::Tensor positional_table(const Node& n, const torch::Tensor& weight, const torch::Tensor& x);
 // Input shape with a batch dimension in front.
 std::vector<std::int64_t> batched(const Shape& s, std::int64_t batch);
 
