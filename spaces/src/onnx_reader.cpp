@@ -237,7 +237,8 @@ class Reader {
     }
     return it->second;
   }
-  const Shape& shape_of(NodeId id) const { return out_.graph.node(id).shape; }
+  // A copy: a reference into the graph would dangle once the next add() grows its node vector.
+  Shape shape_of(NodeId id) const { return out_.graph.node(id).shape; }
   void bind(const onnx::NodeProto& n, NodeId id) {
     if (n.output_size() < 1 || n.output(0).empty()) fail(n, "has no output");
     for (int k = 1; k < n.output_size(); ++k)
@@ -529,7 +530,7 @@ std::string Reader::unique_name(const std::string& wanted, const std::string& fa
 void Reader::conv(int idx, const onnx::NodeProto& n) {
   const bool t = n.op_type() == "ConvTranspose";
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (s.size() != 3) fail(n, "input has per-sample shape " + shape_str(s) + ", expected {C,H,W}");
   const Const& w = need_param(n, 1, "W");
   if (w.dims.size() != 4) fail(n, "weight has shape " + shape_str(w.dims) + ", expected 4-D");
@@ -567,7 +568,7 @@ void Reader::conv(int idx, const onnx::NodeProto& n) {
 
 void Reader::batchnorm(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (s.size() != 3) fail(n, "input has per-sample shape " + shape_str(s) + ", expected {C,H,W}");
   const auto c = s[0];
   BatchNormAttr a;
@@ -651,7 +652,7 @@ void Reader::softmax(int idx, const onnx::NodeProto& n) {
 void Reader::pool(int idx, const onnx::NodeProto& n) {
   const bool avg = n.op_type() == "AveragePool";
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (s.size() != 3) fail(n, "input has per-sample shape " + shape_str(s) + ", expected {C,H,W}");
   const auto ap = attr_s(n, "auto_pad", "NOTSET");
   if (ap != "NOTSET" && ap != "VALID") fail(n, "auto_pad " + ap + " is not supported", "export with explicit pads");
@@ -746,7 +747,7 @@ void Reader::reshape(int idx, const onnx::NodeProto& n) {
   const auto v = need_ints(n, 1, "shape", true);
   if (auto it = shuffles_.find(n.input(0)); it != shuffles_.end() && it->second.transposed) {  // end of a channel shuffle
     const auto p = it->second;
-    const Shape& s = shape_of(p.src);
+    const Shape s = shape_of(p.src);
     const auto t = reshape_target(n, {s[0] / p.groups, p.groups, s[1], s[2]}, v);
     if (!t || *t != s)
       fail(n, "the Reshape after a channel shuffle's Transpose must give back [N, " + std::to_string(s[0]) + ", " +
@@ -756,7 +757,7 @@ void Reader::reshape(int idx, const onnx::NodeProto& n) {
     return;
   }
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   std::int64_t numel = 1;
   for (auto d : s) numel *= d;
   if (const auto t = reshape_target(n, s, v)) {
@@ -805,7 +806,7 @@ void Reader::transpose(int, const onnx::NodeProto& n) {
 
 void Reader::split(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (s.size() != 3 || norm_axis(n, attr_i(n, "axis", 0), s.size()) != 1)
     fail(n, "Split is supported on the channel axis (axis 1) of [N, C, H, W] only");
   std::vector<std::int64_t> sizes;
@@ -897,7 +898,7 @@ void Reader::concat(int idx, const onnx::NodeProto& n) {
 
 void Reader::slice(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (s.size() != 3) fail(n, "Slice is supported on {C,H,W} tensors only");
   const auto starts = need_ints(n, 1, "starts"), ends = need_ints(n, 2, "ends");  // constants or shape values
   std::vector<std::int64_t> axes, steps;
@@ -968,7 +969,7 @@ void Reader::pad(int idx, const onnx::NodeProto& n) {
 
 void Reader::gemm(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (s.size() != 1) fail(n, "Gemm input has per-sample shape " + shape_str(s) + ", expected {F}", "flatten first");
   if (attr_i(n, "transA", 0) != 0 || attr_f(n, "alpha", 1.0f) != 1.0f || attr_f(n, "beta", 1.0f) != 1.0f)
     fail(n, "Gemm with transA, alpha != 1 or beta != 1 is not supported");
@@ -987,7 +988,7 @@ void Reader::gemm(int idx, const onnx::NodeProto& n) {
 
 void Reader::matmul(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   const Const& w = need_param(n, 1, "B");
   if (w.dims.size() != 2 || s.empty() || w.dims[0] != s.back())
     fail(n, "MatMul of " + shape_str(s) + " by " + shape_str(w.dims) + " is not supported", "supported: x @ W with a 2-D constant W");
@@ -1040,7 +1041,7 @@ void Reader::identity(int idx, const onnx::NodeProto& n) {
 
 void Reader::resize(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (s.size() != 3) fail(n, "Resize is supported on {C,H,W} tensors only");
   if (attr_s(n, "mode", "nearest") != "nearest" || attr_s(n, "coordinate_transformation_mode", "half_pixel") != "asymmetric" ||
       attr_s(n, "nearest_mode", "round_prefer_floor") != "floor")
@@ -1115,7 +1116,7 @@ void Reader::gather(int idx, const onnx::NodeProto& n) {
 
 void Reader::layer_norm(int idx, const onnx::NodeProto& n) {
   const NodeId x = value(n, 0);
-  const Shape& s = shape_of(x);
+  const Shape s = shape_of(x);
   if (norm_axis(n, attr_i(n, "axis", -1), s.size()) != static_cast<std::int64_t>(s.size()))
     fail(n, "LayerNormalization over several axes is not supported", "normalize over the last axis");
   if (attr_i(n, "stash_type", 1) != 1) fail(n, "LayerNormalization with stash_type != 1 is not supported");
